@@ -1,0 +1,79 @@
+"""The application factory: nothing happens at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import redis
+from flask import Flask
+from rq import Queue
+
+from app.config import load_config
+from app.db import make_database
+from app.embedded_redis import EmbeddedRedis
+from app.extensions import QUEUE_NAMES, Phoneline
+from app.prompts import load_catalog
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``overrides`` are environment variables (by their SPEC §3 names) that take
+    precedence over ``os.environ``, plus ``INSTANCE_PATH`` and ``PORT`` for tests and ``serve``."""
+    overrides = dict(overrides or {})
+    instance_path = _instance_path(overrides)
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    environ = {**os.environ, **{k: str(v) for k, v in overrides.items() if v is not None}}
+    config = load_config(environ, instance_path, port=overrides.get("PORT"))
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.public_base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.extensions["phoneline"] = _bind_services(config)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _instance_path(overrides: Mapping[str, Any]) -> Path:
+    chosen = overrides.get("INSTANCE_PATH") or os.environ.get("PHONELINE_INSTANCE")
+    path = Path(chosen) if chosen else Path(__file__).resolve().parent.parent / "instance"
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def _bind_services(config: Any) -> Phoneline:
+    embedded = None
+    redis_url = config.redis_url
+    if redis_url is None:
+        embedded = EmbeddedRedis(config.instance_path)
+        redis_url = embedded.acquire()
+    connection = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
+    return Phoneline(
+        config=config,
+        db=make_database(config.database_url),
+        redis=connection,
+        prompts=load_catalog(),
+        queues={name: Queue(name, connection=connection) for name in QUEUE_NAMES},
+        embedded_redis=embedded,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.health import blueprint as health
+    from call_flows.views import blueprint as voice
+    from sms.views import blueprint as sms
+
+    app.register_blueprint(health)
+    app.register_blueprint(voice)
+    app.register_blueprint(sms)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,160 @@
+"""``phoneline``: a Flask CLI group over the app factory (SPEC §4).
+
+Exit status: 0 success, 1 the command found errors, 2 usage (click's own).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.config import ConfigError
+from app.extensions import phoneline
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli() -> None:
+    """Phone line for community peer support groups."""
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="phoneline")
+    except ConfigError as error:
+        click.echo(f"configuration error: {error}", err=True)
+        sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    """Commands that belong to an app instance (none yet: the group's own serve them)."""
+
+
+@cli.command()
+@with_appcontext
+def init() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    from app import migrate
+
+    migrate.upgrade(phoneline().db)
+    click.echo("database ready")
+
+
+@cli.group()
+def db() -> None:
+    """Schema migrations (alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from app import migrate
+
+    migrate.upgrade(phoneline().db, revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    from app import migrate
+
+    migrate.downgrade(phoneline().db, revision)
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    from app import migrate
+
+    migrate.current(phoneline().db)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models."""
+    from app import migrate
+
+    migrate.revision(phoneline().db, message)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-worker", is_flag=True, help="Serve webhooks only; run workers separately.")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Serve webhooks and the console, with a worker unless --no-worker."""
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+
+    env = {**os.environ, "PHONELINE_PORT": str(port)}
+    app = create_app({"PORT": port})
+    settings = phoneline(app).config
+    click.echo(f"serving {settings.public_base_url} (voice: /twilio/voice, sms: /twilio/sms)")
+    with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@contextmanager
+def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
+    processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the sweep once, drain what is due, exit.")
+def worker(burst: bool) -> None:
+    """An RQ worker that also runs the due-work sweep on a timer."""
+    from app import create_app
+    from workers.worker import run_worker
+
+    app = create_app()
+    with app.app_context():
+        run_worker(app, burst=burst)
+
+
+@cli.command()
+@with_appcontext
+def check() -> None:
+    """Deployment preflight: what to paste into Twilio, and what is not ready."""
+    from app.preflight import preflight
+
+    report = preflight(phoneline())
+    for line in report.lines:
+        click.echo(line)
+    if report.problems:
+        click.echo("")
+        for problem in report.problems:
+            click.echo(f"NOT READY: {problem}", err=True)
+        sys.exit(1)
+    click.echo("ready")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Domain services shared by every channel. They never import a channel."""

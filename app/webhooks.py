@@ -1,0 +1,36 @@
+"""What every ``/twilio/*`` blueprint shares: the signature gate and required parameters."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request
+
+from app.extensions import config
+from app.webhook_security import is_signed
+
+log = logging.getLogger(__name__)
+
+
+def require_twilio_signature(blueprint: Blueprint) -> None:
+    """A missing or wrong signature gets 403 before any view runs, so it changes nothing."""
+
+    @blueprint.before_request
+    def _check_signature() -> Response | None:
+        settings = config()
+        if is_signed(request, settings.public_base_url, settings.signing_tokens):
+            return None
+        log.warning("rejected unsigned webhook path=%s", request.path)
+        return Response("invalid signature", status=403, mimetype="text/plain")
+
+
+def missing_params(*names: str) -> list[str]:
+    return [name for name in names if not request.form.get(name)]
+
+
+def require_params(*names: str) -> None:
+    """400 for SMS and status routes (voice answers apology TwiML instead)."""
+    missing = missing_params(*names)
+    if missing:
+        log.warning("webhook missing params path=%s params=%s", request.path, ",".join(missing))
+        abort(400)

@@ -1,0 +1,1 @@
+"""SMS: the command grammar, conversation state, compliance keywords, the webhook views."""

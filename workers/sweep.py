@@ -1,0 +1,51 @@
+"""The due-work sweep (SPEC §9): a timer inside every worker, never a job stored in Redis.
+
+Each task reads what is due from the database through an index and acts idempotently, so any
+number of workers may sweep at once and a flushed Redis loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.db import Database, utcnow
+from app.services import callbacks
+
+log = logging.getLogger(__name__)
+
+SweepTask = Callable[[Session, datetime], int]
+
+TASKS: dict[str, SweepTask] = {
+    "expire_callbacks": callbacks.expire_overdue,
+}
+
+
+def sweep_once(database: Database, now: datetime | None = None) -> dict[str, int]:
+    """Run every task once, each in its own transaction; returns what each did."""
+    now = now or utcnow()
+    done: dict[str, int] = {}
+    for name, task in TASKS.items():
+        with database.session() as session:
+            done[name] = task(session, now)
+    if any(done.values()):
+        log.info("sweep %s", " ".join(f"{k}={v}" for k, v in done.items() if v))
+    return done
+
+
+@dataclass
+class SweepTimer:
+    database: Database
+    interval: float = 5.0
+    _next: float = field(default=0.0)
+
+    def maybe_run(self) -> None:
+        if time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self.interval
+        sweep_once(self.database)

@@ -103,11 +103,16 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
+    from app.logging_setup import configure_logging
 
+    configure_logging()
     env = {**os.environ, "PHONELINE_PORT": str(port)}
     app = create_app({"PORT": port})
     settings = phoneline(app).config
     click.echo(f"serving {settings.public_base_url} (voice: /twilio/voice, sms: /twilio/sms)")
+    # SIGTERM (from a process manager or a test) unwinds like Ctrl-C, so the worker child is
+    # stopped and the embedded Redis is released instead of being orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
@@ -115,6 +120,8 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 @contextmanager
 def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
     processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+    for process in processes:
+        click.echo(f"started {process.args[-1]} (pid {process.pid})")
     try:
         yield
     finally:
@@ -132,8 +139,10 @@ def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
 def worker(burst: bool) -> None:
     """An RQ worker that also runs the due-work sweep on a timer."""
     from app import create_app
+    from app.logging_setup import configure_logging
     from workers.worker import run_worker
 
+    configure_logging()
     app = create_app()
     with app.app_context():
         run_worker(app, burst=burst)

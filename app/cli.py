@@ -119,9 +119,10 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
 @contextmanager
 def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
-    processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
-    for process in processes:
-        click.echo(f"started {process.args[-1]} (pid {process.pid})")
+    processes = []
+    for command in commands:
+        processes.append(subprocess.Popen(command, env=env))  # noqa: S603
+        click.echo(f"started {command[-1]} (pid {processes[-1].pid})")
     try:
         yield
     finally:

@@ -36,7 +36,10 @@ def test_the_server_stops_when_the_last_user_leaves(tmp_path):
 def test_a_process_that_exits_hands_the_server_to_those_still_using_it(tmp_path):
     mine = EmbeddedRedis(tmp_path)
     url = mine.acquire()
-    script = f"from app.embedded_redis import EmbeddedRedis; EmbeddedRedis(__import__('pathlib').Path({str(tmp_path)!r})).acquire()"
+    script = (
+        "import pathlib; from app.embedded_redis import EmbeddedRedis; "
+        f"EmbeddedRedis(pathlib.Path({str(tmp_path)!r})).acquire()"
+    )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
     assert answers(url)
     mine.release()

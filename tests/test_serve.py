@@ -92,13 +92,18 @@ def test_the_served_line_refuses_an_unsigned_request(served):
 
 def test_the_served_line_welcomes_a_first_text(served):
     base, _, _ = served
-    text = {"MessageSid": "SM" + "6" * 32, "From": "+14155550112", "To": "+15005550006", "Body": "hi"}
+    text = {
+        "MessageSid": "SM" + "6" * 32,
+        "From": "+14155550112",
+        "To": "+15005550006",
+        "Body": "hi",
+    }
     status, body = post(base, "/twilio/sms", text, signed=True)
     assert status == 200 and "peer support groups" in body
 
 
 def test_stopping_serve_stops_its_worker_and_the_embedded_redis(served):
-    base, process, instance = served
+    _, process, instance = served
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     output = process.stdout.read().decode() if process.stdout else ""

@@ -103,18 +103,26 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
+    from app.logging_setup import configure_logging
 
+    configure_logging()
     env = {**os.environ, "PHONELINE_PORT": str(port)}
     app = create_app({"PORT": port})
     settings = phoneline(app).config
     click.echo(f"serving {settings.public_base_url} (voice: /twilio/voice, sms: /twilio/sms)")
+    # SIGTERM (from a process manager or a test) unwinds like Ctrl-C, so the worker child is
+    # stopped and the embedded Redis is released instead of being orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @contextmanager
 def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
-    processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+    processes = []
+    for command in commands:
+        processes.append(subprocess.Popen(command, env=env))  # noqa: S603
+        click.echo(f"started {command[-1]} (pid {processes[-1].pid})")
     try:
         yield
     finally:
@@ -132,8 +140,10 @@ def _children(env: dict[str, str], commands: list[list[str]]) -> Iterator[None]:
 def worker(burst: bool) -> None:
     """An RQ worker that also runs the due-work sweep on a timer."""
     from app import create_app
+    from app.logging_setup import configure_logging
     from workers.worker import run_worker
 
+    configure_logging()
     app = create_app()
     with app.app_context():
         run_worker(app, burst=burst)

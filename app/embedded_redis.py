@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import IO
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # AF_UNIX paths are limited to 108 bytes; pytest's tmp paths can come close.
 _MAX_SOCKET_PATH = 100
@@ -90,7 +92,9 @@ class EmbeddedRedis:
     def _answers(self) -> bool:
         if not self.socket_path.exists():
             return False
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=2)
+        client = redis.Redis(
+            unix_socket_path=str(self.socket_path), socket_timeout=2, retry=Retry(NoBackoff(), 0)
+        )
         try:
             return bool(client.ping())
         except redis.RedisError:
@@ -122,7 +126,10 @@ class EmbeddedRedis:
         raise EmbeddedRedisError(f"embedded Redis did not start; see {self.folder / 'redis.log'}")
 
     def _shutdown(self) -> None:
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5)
+        # No retries: the server closing the connection is the success we are waiting for.
+        client = redis.Redis(
+            unix_socket_path=str(self.socket_path), socket_timeout=5, retry=Retry(NoBackoff(), 0)
+        )
         try:
             client.shutdown(nosave=True)
         except redis.ConnectionError:

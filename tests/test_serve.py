@@ -1,0 +1,111 @@
+"""``phoneline serve`` from a fresh instance, as ``make run`` starts it: a real server process
+with its worker, answering signed webhooks over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.config import PLACEHOLDER_AUTH_TOKEN
+from tests.twilio_signing import signature
+
+CALL = {"CallSid": "CA" + "5" * 32, "From": "+14155550111", "To": "+15005550006"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post(base: str, path: str, params: dict[str, str], signed: bool) -> tuple[int, str]:
+    headers = {"X-Twilio-Signature": signature(PLACEHOLDER_AUTH_TOKEN, base + path, params)}
+    request = urllib.request.Request(  # noqa: S310 - a local test server
+        base + path,
+        data=urllib.parse.urlencode(params).encode(),
+        headers=headers if signed else {},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "serve exited early"
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("serve never became healthy")
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    port = free_port()
+    drop = ("PHONELINE_ENV", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
+    subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base, process, tmp_path / "instance"
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_the_served_line_answers_a_signed_call_with_the_notice(served):
+    base, _, _ = served
+    status, body = post(base, "/twilio/voice", CALL, signed=True)
+    assert status == 200
+    assert "not an emergency line" in body and "No es línea de emergencias" in body
+
+
+def test_the_served_line_refuses_an_unsigned_request(served):
+    base, _, _ = served
+    assert post(base, "/twilio/voice", CALL, signed=False)[0] == 403
+
+
+def test_the_served_line_welcomes_a_first_text(served):
+    base, _, _ = served
+    text = {
+        "MessageSid": "SM" + "6" * 32,
+        "From": "+14155550112",
+        "To": "+15005550006",
+        "Body": "hi",
+    }
+    status, body = post(base, "/twilio/sms", text, signed=True)
+    assert status == 200 and "peer support groups" in body
+
+
+def test_stopping_serve_stops_its_worker_and_the_embedded_redis(served):
+    _, process, instance = served
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    output = process.stdout.read().decode() if process.stdout else ""
+    assert "Worker" in output or "worker" in output
+    assert not (instance / "redis" / "redis.sock").exists()

@@ -14,12 +14,11 @@ from app.prompts import Catalog
 from call_flows.engine import Heard
 from call_flows.nodes import Entry, Menu, Record, Waiting
 
-GLOBAL_WORDS = (
-    ("8", "voice.words.emergency"),
-    ("0", "voice.words.operator"),
-    ("9", "voice.words.repeat"),
-    ("*", "voice.words.back"),
-)
+# Asking for help comes before a menu's own words; "repeat" and "back" after them, so that
+# "call me back" is the callback choice and not the star key.
+URGENT_WORDS = (("8", "voice.words.emergency"), ("0", "voice.words.operator"))
+NAVIGATION_WORDS = (("9", "voice.words.repeat"), ("*", "voice.words.back"))
+GLOBAL_WORDS = URGENT_WORDS + NAVIGATION_WORDS
 TOPICS = (
     "anxiety depression grief caregivers trauma bipolar recovery youth seniors lgbtq veterans general"
 ).split()
@@ -44,14 +43,19 @@ def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) ->
     words = crisis.normalise(speech)
     if said_any(words, catalog, language, "voice.words.stop"):
         return Heard("stop")
-    for key, prompt in GLOBAL_WORDS:
+    for key, prompt in URGENT_WORDS:
+        if said_any(words, catalog, language, prompt):
+            return Heard("key", key)
+    if isinstance(node, Menu):
+        chosen = _menu_words(node, words, catalog, language)
+        if chosen.kind != "nothing":
+            return chosen
+    for key, prompt in NAVIGATION_WORDS:
         if said_any(words, catalog, language, prompt):
             return Heard("key", key)
     if isinstance(node, Entry):
         digits = spoken_digits(words, catalog, language)
         return Heard("data", digits) if digits else Heard("nothing")
-    if isinstance(node, Menu):
-        return _menu_words(node, words, catalog, language)
     return Heard("nothing")
 
 

@@ -2,18 +2,20 @@
 webhooks, every document checked, and a line that hangs up without a goodbye fails the test.
 
 A script is ``[(what the caller does, what they must hear next), ...]``: keys ("1", "94110#"),
-words ("say: nine four one one oh"), silence (None or ""), "hangup"; the expected text is a
+words ("say: nine four one one oh"), silence (None or ""), "hangup", or a function giving one
+of these when the line waits; the expected text is a
 substring of everything said from that press until the line next waits, or None."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.etree import ElementTree
 
 from call_flows.phone import Call, Phone, Press
 from tests.conftest import BASE_URL, LINE_NUMBER, Twilio
 
-Script = Sequence[tuple[str | None, str | None]]
+# A press may be a function, called when the line waits: a code the line just texted.
+Script = Sequence[tuple[str | None | Callable[[], str], str | None]]
 GOODBYES = ("Goodbye.", "Adiós.")
 
 
@@ -77,7 +79,7 @@ def run_call(
             return Press(hang_up=True)
         press, expected = steps.pop(0)
         marks.append((len(call.heard), expected))
-        return Press.parse(press)
+        return Press.parse(press() if callable(press) else press)
 
     call = Phone(TestTransport(twilio), params, checker=check).call(BASE_URL + path, choose)
     if call.ended_by == "line":

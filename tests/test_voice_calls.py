@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
-from app.models import CallbackRequest, OutboxItem, Rsvp, RsvpStatus
+from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
 from app.services import rsvps
 from tests import factories
 from tests.call_runner import run_call
+from tests.conftest import fresh
 
 CALLER = "+14155550100"
 VERIFIED = "TN-Validation-Passed-A"
@@ -38,7 +39,7 @@ def test_a_verified_caller_hears_their_meetings_and_cancels_one(twilio, session)
         ],
         stir=VERIFIED,
     )
-    live = session.scalars(select(Rsvp).where(Rsvp.member_id == member.id)).all()
+    live = fresh(session).scalars(select(Rsvp).where(Rsvp.member_id == member.id)).all()
     assert sorted(r.status for r in live) == [RsvpStatus.CANCELLED, RsvpStatus.CONFIRMED]
 
 
@@ -69,7 +70,7 @@ def test_the_meetings_text_goes_only_to_a_members_number(twilio, session):
     _member_with_two_rsvps(session)
     _unverified_offer(twilio, CALLER, known=True)
     _unverified_offer(twilio, "+14155550199", known=False)
-    sent = session.scalars(select(OutboxItem)).all()
+    sent = fresh(session).scalars(select(OutboxItem)).all()
     assert [(o.recipient, o.template) for o in sent] == [(CALLER, "voice.text.meetings")]
 
 
@@ -109,7 +110,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
         ],
         caller="anonymous",
     )
-    request = session.scalars(select(CallbackRequest)).one()
+    request = fresh(session).scalars(select(CallbackRequest)).one()
     assert request.member.phone == "+14155550123"
     assert request.voicemail_ok and request.recording_sid and not request.urgent
 
@@ -120,7 +121,7 @@ def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
     for number in ("9880000000", "4155550123", "5005550006", "9001234567"):
         script.append((number, "We cannot call that number"))
     run_call(twilio, script, caller="anonymous")
-    assert session.scalars(select(CallbackRequest)).all() == []
+    assert fresh(session).scalars(select(CallbackRequest)).all() == []
 
 
 def factories_facilitator(session, phone):
@@ -136,9 +137,9 @@ def test_a_crisis_phrase_said_at_the_main_menu_plays_crisis_information_and_open
     script = [("1", None), ("say: I just want to end my life", "call or text 9 8 8")]
     run_call(twilio, [*script, ("1", "sending these numbers by text"), ("2", "Main menu")])
     run_call(twilio, script)
-    requests = session.scalars(select(CallbackRequest)).all()
+    requests = fresh(session).scalars(select(CallbackRequest)).all()
     assert [(r.urgent, r.source) for r in requests] == [(True, "crisis")]
-    texts = session.scalars(select(OutboxItem)).all()
+    texts = fresh(session).scalars(select(OutboxItem)).all()
     assert [t.template for t in texts] == ["crisis.text"]
 
 
@@ -170,10 +171,15 @@ def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, 
     factories.member(session, phone=CALLER, language="en")
     session.commit()
     script = [("4", None), ("3", "check this is your phone"), ("1", "enter the 6-digit code")]
-    run_call(twilio, [*script, ("000000", "did not work"), ("hangup", None)])
-    (sent,) = session.scalars(select(OutboxItem)).all()
-    code = sent.params["code"]
-    run_call(twilio, [*script, (code, "enter a new 4-digit PIN"), ("1357", "Your PIN is set")])
+
+    def texted_code():
+        return fresh(session).scalars(select(OutboxItem)).one().params["code"]
+
+    run_call(twilio, [*script, ("000000", "did not work"), ("1", None), ("hangup", None)])
+    fresh(session).execute(OutboxItem.__table__.delete())
+    session.commit()
+    run_call(twilio, [*script, (texted_code, "enter a new 4-digit PIN"), ("1357", "PIN is set")])
+    assert fresh(session).scalars(select(Member)).one().pin_hash
 
 
 def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_goodbye(
@@ -207,5 +213,5 @@ def test_a_reminder_call_offers_one_two_and_seven_to_stop(twilio, session):
         path=f"/twilio/voice/outbound/reminder?r={rsvp.id}",
         greeting="To stop these calls, press 7",
     )
-    session.refresh(member)
+    member = fresh(session).get(type(member), member.id)
     assert member.reminder_channel.value == "none"

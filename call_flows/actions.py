@@ -6,9 +6,10 @@ the flow follows plus what the caller hears. Texts go through the outbox, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.models import ConsentPurpose, ConsentSource, Meeting, OutboxKind, OutboxPurpose
@@ -198,7 +199,9 @@ def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome
     group, meeting = result.group, result.meeting
     when = ""
     if meeting is not None:
-        when = speaking.when(meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language)
+        when = speaking.when(
+            meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
+        )
     where = group.address or ctx.say(state, "voice.text.by_phone")
     params = {"name": group.name, "when": when, "where": where, "notes": group.notes or ""}
     _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, f"g{group.id}")
@@ -427,9 +430,15 @@ def open_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     assert number is not None, "the callback flow collects a number first"
     member = members.find_or_create(ctx.session, number, state.language)
     request = callbacks.NewRequest(
-        member, state.language, "voice", voicemail_ok=arg == "yes", group_id=_group_in_view(ctx, state)
+        member,
+        state.language,
+        "voice",
+        voicemail_ok=arg == "yes",
+        group_id=_group_in_view(ctx, state),
     )
-    row = callbacks.open_request(ctx.session, request, ctx.config.callback_escalate.elapsed, ctx.now)
+    row = callbacks.open_request(
+        ctx.session, request, ctx.config.callback_escalate.elapsed, ctx.now
+    )
     row.recording_sid = state.vars.pop("recording_sid", None)
     line = speaking.phone(ctx.config.phone_number)
     return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
@@ -495,7 +504,9 @@ def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     if rsvp is None:
         return Outcome("ok")
     group = rsvp.meeting.group
-    when = speaking.when(rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language)
+    when = speaking.when(
+        rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
+    )
     params = {"line_name": ctx.config.line_name, "alias": group.alias, "when": when}
     return Outcome("ok", [Utterance("voice.outbound.reminder", params)])
 
@@ -521,9 +532,10 @@ def answer_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outc
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _current(state: CallState) -> list[int] | int:
+def _current(state: CallState) -> Any:
+    """The item in view: a kept search result, or an RSVP id."""
     items = state.vars[state.vars.get("list", "shown")]
-    return items[int(state.vars.get("index", 0))]  # type: ignore[no-any-return]
+    return items[int(state.vars.get("index", 0))]
 
 
 def _move(state: CallState, arg: str | None) -> Outcome:
@@ -555,11 +567,20 @@ def _text(
     state: CallState,
     purpose: OutboxPurpose,
     template: str,
-    params: dict[str, object],
+    params: Mapping[str, object],
     tag: str = "",
 ) -> None:
     member = ctx.member(state)
-    _send(ctx, state, OutboxKind.SMS, purpose, template, params, member.id if member else None, tag=tag)
+    _send(
+        ctx,
+        state,
+        OutboxKind.SMS,
+        purpose,
+        template,
+        params,
+        member.id if member else None,
+        tag=tag,
+    )
 
 
 def _send(
@@ -568,7 +589,7 @@ def _send(
     kind: OutboxKind,
     purpose: OutboxPurpose,
     template: str,
-    params: dict[str, object],
+    params: Mapping[str, object],
     member_id: int | None,
     dedupe: bool = True,
     tag: str = "",
@@ -581,5 +602,14 @@ def _send(
     full = {"line_name": ctx.config.line_name, **params}
     outbox.enqueue(
         ctx.session,
-        outbox.Outgoing(kind, purpose, number, template, state.language, full, member_id=member_id, dedupe_key=key),
+        outbox.Outgoing(
+            kind,
+            purpose,
+            number,
+            template,
+            state.language,
+            full,
+            member_id=member_id,
+            dedupe_key=key,
+        ),
     )

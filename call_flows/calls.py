@@ -39,7 +39,9 @@ def table_for(catalog: Catalog) -> dict[str, Node]:
     return definitions(tuple(catalog.languages))
 
 
-def answer(ctx: CallContext, base_url: str, start_at: str | None = None, **variables: object) -> VoiceResponse:
+def answer(
+    ctx: CallContext, base_url: str, start_at: str | None = None, **variables: object
+) -> VoiceResponse:
     """A call's first request: the notice, then the language choice or the main menu."""
     table = table_for(ctx.catalog)
     state = CallState(vars=dict(variables))
@@ -91,7 +93,12 @@ def _page(ctx: CallContext, state: CallState, node: object, base_url: str) -> Pa
     hints = hearing.hints(node, ctx.catalog, state.language)  # type: ignore[arg-type]
     if isinstance(node, Menu) and any(c.language for c in node.choices):
         for choice in node.choices:
-            hints += [" ".join(a) for a in hearing.alternatives(ctx.catalog, str(choice.language), "voice.words.this_language")]
+            hints += [
+                " ".join(a)
+                for a in hearing.alternatives(
+                    ctx.catalog, str(choice.language), "voice.words.this_language"
+                )
+            ]
     common = {
         "line_name": ctx.config.line_name,
         "line_number": speaking.phone(ctx.config.phone_number),

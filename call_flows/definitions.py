@@ -98,7 +98,11 @@ def _crisis() -> list[Node]:
         ),
         Action("crisis_text", "text_crisis_numbers", {"ok": "crisis_sent"}),
         Say("crisis_sent", "crisis.voice_sent", CRISIS_INFO),
-        Action(CRISIS_MATCH, "open_crisis_request", {"opened": "crisis_opened", "no_number": "crisis_no_number"}),
+        Action(
+            CRISIS_MATCH,
+            "open_crisis_request",
+            {"opened": "crisis_opened", "no_number": "crisis_no_number"},
+        ),
         Say("crisis_opened", "crisis.voice_opened", CRISIS_INFO),
         Say("crisis_no_number", "crisis.voice_no_number", CRISIS_INFO),
     ]
@@ -161,10 +165,20 @@ def _find() -> list[Node]:
             topic_speech="pick_topic_said",
         ),
         *[
-            Action(f"pick_topic_{n}", "filter_topic", {"ok": "result_first", "none": "no_match"}, arg=str(n))
+            Action(
+                f"pick_topic_{n}",
+                "filter_topic",
+                {"ok": "result_first", "none": "no_match"},
+                arg=str(n),
+            )
             for n in range(1, 5)
         ],
-        Action("pick_topic_said", "filter_topic", {"ok": "result_first", "none": "no_match"}, arg="said"),
+        Action(
+            "pick_topic_said",
+            "filter_topic",
+            {"ok": "result_first", "none": "no_match"},
+            arg="said",
+        ),
         Say("no_match", "voice.find.no_match", "narrow"),
         Menu(
             "day",
@@ -187,9 +201,27 @@ def _find() -> list[Node]:
             None,
             (
                 _c("1", "find.rsvp", "rsvp_prepare", words="voice.words.rsvp", when="has_number"),
-                _c("2", "find.text_details", "text_details", words="voice.words.text", when="can_text"),
-                _c("3", "choice.next_group", "result_next", words="voice.words.next", when="has_next"),
-                _c("4", "choice.previous_group", "result_prev", words="voice.words.previous", when="has_previous"),
+                _c(
+                    "2",
+                    "find.text_details",
+                    "text_details",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c(
+                    "3",
+                    "choice.next_group",
+                    "result_next",
+                    words="voice.words.next",
+                    when="has_next",
+                ),
+                _c(
+                    "4",
+                    "choice.previous_group",
+                    "result_prev",
+                    words="voice.words.previous",
+                    when="has_previous",
+                ),
             ),
             back="find_zip",
         ),
@@ -205,7 +237,11 @@ def _rsvp() -> list[Node]:
         Action("rsvp_prepare", "prepare_rsvp", {"ok": "rsvp_confirm", "none": "rsvp_none"}),
         Say("rsvp_none", "voice.rsvp.none", "result"),
         _yes_no("rsvp_confirm", None, "rsvp_make", "result_read", back="result_read"),
-        Action("rsvp_make", "make_rsvp", {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"}),
+        Action(
+            "rsvp_make",
+            "make_rsvp",
+            {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"},
+        ),
         Menu(
             "remind_choice",
             "voice.remind.ask",
@@ -218,10 +254,17 @@ def _rsvp() -> list[Node]:
             on_timeout="rsvp_plan",
         ),
         *[
-            Action(f"remind_{how}", "set_reminders", {"ok": "rsvp_plan", "call": "voicemail_choice"}, arg=how)
+            Action(
+                f"remind_{how}",
+                "set_reminders",
+                {"ok": "rsvp_plan", "call": "voicemail_choice"},
+                arg=how,
+            )
             for how in ("sms", "call", "none")
         ],
-        _yes_no("voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"),
+        _yes_no(
+            "voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"
+        ),
         Action("vm_yes", "set_voicemail", {"ok": "rsvp_plan"}, arg="yes"),
         Action("vm_no", "set_voicemail", {"ok": "rsvp_plan"}, arg="no"),
         Action("rsvp_plan", "say_reminder_plan", {"ok": "anything_else"}),
@@ -230,13 +273,30 @@ def _rsvp() -> list[Node]:
 
 def _meetings() -> list[Node]:
     return [
-        Action("my_meetings", "begin_gate", {"verified": "meetings_load", "unverified": "verify_offer"}, arg="meetings_load"),
+        Action(
+            "my_meetings",
+            "begin_gate",
+            {"verified": "meetings_load", "unverified": "verify_offer"},
+            arg="meetings_load",
+        ),
         Menu(
             "verify_offer",
             "voice.verify.offer",
             (
-                _c("1", "verify.by_text", "meetings_text", words="voice.words.text", when="can_text"),
-                _c("2", "verify.by_call", "meetings_call", words="voice.words.call", when="has_caller_id"),
+                _c(
+                    "1",
+                    "verify.by_text",
+                    "meetings_text",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c(
+                    "2",
+                    "verify.by_call",
+                    "meetings_call",
+                    words="voice.words.call",
+                    when="has_caller_id",
+                ),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
             ),
             back=MAIN,
@@ -245,7 +305,11 @@ def _meetings() -> list[Node]:
         Action("meetings_call", "send_meetings", {"ok": "meetings_sent"}, arg="call"),
         Say("meetings_sent", "voice.verify.sent", "anything_else"),
         Entry("pin_entry", "voice.verify.pin_entry", 4, "check_pin", back=MAIN),
-        Action("check_pin", "check_pin", {"ok": AFTER_GATE, "wrong": "pin_wrong", "locked": "pin_locked"}),
+        Action(
+            "check_pin",
+            "check_pin",
+            {"ok": AFTER_GATE, "wrong": "pin_wrong", "locked": "pin_locked"},
+        ),
         Say("pin_wrong", "voice.verify.pin_wrong", "pin_entry"),
         Say("pin_locked", "voice.verify.pin_locked", "anything_else"),
         Action("meetings_load", "load_rsvps", {"some": "meeting_read", "none": "meetings_none"}),
@@ -256,14 +320,32 @@ def _meetings() -> list[Node]:
             None,
             (
                 _c("1", "meetings.cancel", "cancel_confirm", words="voice.words.cancel"),
-                _c("2", "choice.next_meeting", "meeting_next", words="voice.words.next", when="has_next"),
-                _c("3", "choice.previous_meeting", "meeting_prev", words="voice.words.previous", when="has_previous"),
+                _c(
+                    "2",
+                    "choice.next_meeting",
+                    "meeting_next",
+                    words="voice.words.next",
+                    when="has_next",
+                ),
+                _c(
+                    "3",
+                    "choice.previous_meeting",
+                    "meeting_prev",
+                    words="voice.words.previous",
+                    when="has_previous",
+                ),
             ),
             back=MAIN,
         ),
         Action("meeting_next", "move_rsvp", {"ok": "meeting_read"}, arg="next"),
         Action("meeting_prev", "move_rsvp", {"ok": "meeting_read"}, arg="previous"),
-        _yes_no("cancel_confirm", "voice.meetings.cancel_ask", "cancel_rsvp", "meeting_read", back="meeting_read"),
+        _yes_no(
+            "cancel_confirm",
+            "voice.meetings.cancel_ask",
+            "cancel_rsvp",
+            "meeting_read",
+            back="meeting_read",
+        ),
         Action("cancel_rsvp", "cancel_rsvp", {"ok": "cancelled"}),
         Say("cancelled", "voice.meetings.cancelled", "meetings_load"),
         # The gate in front of PIN, stop and delete: verified callers pass; others get the same
@@ -288,7 +370,11 @@ def _meetings() -> list[Node]:
 
 def _callback() -> list[Node]:
     return [
-        Action(CALLBACK, "callback_start", {"has_number": "callback_intro", "no_number": "callback_number"}),
+        Action(
+            CALLBACK,
+            "callback_start",
+            {"has_number": "callback_intro", "no_number": "callback_number"},
+        ),
         Menu(
             "callback_intro",
             "voice.callback.intro",
@@ -298,7 +384,9 @@ def _callback() -> list[Node]:
             ),
             back=MAIN,
         ),
-        Entry("callback_number", "voice.callback.number_entry", 10, "check_callback_number", back=MAIN),
+        Entry(
+            "callback_number", "voice.callback.number_entry", 10, "check_callback_number", back=MAIN
+        ),
         Action(
             "check_callback_number",
             "check_callback_number",
@@ -316,7 +404,13 @@ def _callback() -> list[Node]:
         ),
         Record("callback_record", "voice.callback.record", "callback_recorded"),
         Action("callback_recorded", "keep_recording", {"ok": "callback_voicemail"}),
-        _yes_no("callback_voicemail", "voice.callback.voicemail_ask", "callback_open_vm", "callback_open", back="callback_intro"),
+        _yes_no(
+            "callback_voicemail",
+            "voice.callback.voicemail_ask",
+            "callback_open_vm",
+            "callback_open",
+            back="callback_intro",
+        ),
         Action("callback_open_vm", "open_callback", {"ok": "callback_done"}, arg="yes"),
         Action("callback_open", "open_callback", {"ok": "callback_done"}, arg="no"),
         Say("callback_done", "voice.callback.done", "anything_else"),
@@ -330,7 +424,13 @@ def _settings() -> list[Node]:
             None,
             (
                 _c("1", "settings.language", "language", words="voice.words.language"),
-                _c("2", "settings.reminders", "settings_reminders", words="voice.words.reminders", when="has_caller_id"),
+                _c(
+                    "2",
+                    "settings.reminders",
+                    "settings_reminders",
+                    words="voice.words.reminders",
+                    when="has_caller_id",
+                ),
                 _c("3", "settings.pin", "gate_pin", words="voice.words.pin", when="has_caller_id"),
                 _c("4", "settings.privacy", "privacy", words="voice.words.privacy"),
             ),
@@ -347,11 +447,21 @@ def _settings() -> list[Node]:
             back="settings",
         ),
         *[
-            Action(f"set_{how}", "set_reminders", {"ok": "reminders_saved", "call": "reminders_saved"}, arg=how)
+            Action(
+                f"set_{how}",
+                "set_reminders",
+                {"ok": "reminders_saved", "call": "reminders_saved"},
+                arg=how,
+            )
             for how in ("sms", "call", "none")
         ],
         Say("reminders_saved", "voice.settings.saved", "settings"),
-        Action("gate_pin", "begin_gate", {"verified": "pin_new", "unverified": "otp_offer"}, arg="pin_new"),
+        Action(
+            "gate_pin",
+            "begin_gate",
+            {"verified": "pin_new", "unverified": "otp_offer"},
+            arg="pin_new",
+        ),
         Entry("pin_new", "voice.settings.pin_new", 4, "save_pin", back="settings"),
         Action("save_pin", "save_pin", {"ok": "pin_saved", "short": "pin_new"}),
         Say("pin_saved", "voice.settings.pin_saved", "settings"),
@@ -361,17 +471,35 @@ def _settings() -> list[Node]:
             (
                 _c("1", "privacy.explain", "privacy_info", words="voice.words.privacy"),
                 _c("2", "privacy.stop", STOP, words="voice.words.stop", when="has_caller_id"),
-                _c("3", "privacy.delete", "gate_delete", words="voice.words.delete", when="has_caller_id"),
+                _c(
+                    "3",
+                    "privacy.delete",
+                    "gate_delete",
+                    words="voice.words.delete",
+                    when="has_caller_id",
+                ),
             ),
             back="settings",
         ),
         Say("privacy_info", "voice.privacy.plain", "privacy"),
-        Action(STOP, "begin_gate", {"verified": "stop_confirm", "unverified": "otp_offer"}, arg="stop_confirm"),
+        Action(
+            STOP,
+            "begin_gate",
+            {"verified": "stop_confirm", "unverified": "otp_offer"},
+            arg="stop_confirm",
+        ),
         _yes_no("stop_confirm", "voice.privacy.stop_ask", "do_stop", "privacy", back="privacy"),
         Action("do_stop", "stop_everything", {"ok": "stopped"}),
         Hangup("stopped", ("voice.privacy.stopped", GOODBYE)),
-        Action("gate_delete", "begin_gate", {"verified": "delete_confirm", "unverified": "otp_offer"}, arg="delete_confirm"),
-        _yes_no("delete_confirm", "voice.privacy.delete_ask", "do_delete", "privacy", back="privacy"),
+        Action(
+            "gate_delete",
+            "begin_gate",
+            {"verified": "delete_confirm", "unverified": "otp_offer"},
+            arg="delete_confirm",
+        ),
+        _yes_no(
+            "delete_confirm", "voice.privacy.delete_ask", "do_delete", "privacy", back="privacy"
+        ),
         Action("do_delete", "delete_member", {"ok": "deleted"}),
         Hangup("deleted", ("voice.privacy.deleted", GOODBYE)),
     ]

@@ -27,9 +27,7 @@ def search(session: Session, zip_code: str, language: str, now: datetime) -> Sea
 
 
 def ids(results: list[Result]) -> list[KeptResult]:
-    return [
-        [r.group.id, r.meeting.id if r.meeting else None, r.distance_miles] for r in results
-    ]
+    return [[r.group.id, r.meeting.id if r.meeting else None, r.distance_miles] for r in results]
 
 
 def load(session: Session, kept: list[KeptResult]) -> list[Result]:
@@ -60,11 +58,11 @@ def with_topic(results: list[Result], topic: str) -> list[Result]:
 def on_day(results: list[Result], day: str, now: datetime, zone: ZoneInfo) -> list[Result]:
     from app.services import search as _search
 
-    return _search.on_day(results, day, now, zone)  # type: ignore[arg-type]
+    return _search.on_day(results, day, now, zone)
 
 
 def caller_zone(zip_code: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    from app.services import zips
+    from app.services import zips  # type: ignore[attr-defined, unused-ignore]
 
     place = zips.locate(zip_code) if zip_code else None
     return ZoneInfo(place.timezone) if place else fallback

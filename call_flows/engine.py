@@ -116,7 +116,9 @@ def waiting(flows: dict[str, Node], state: CallState) -> Waiting:
     return node
 
 
-def prompts_for(node: Waiting, state: CallState, facts: frozenset[str], short: bool) -> list[Utterance]:
+def prompts_for(
+    node: Waiting, state: CallState, facts: frozenset[str], short: bool
+) -> list[Utterance]:
     """What the caller hears while the node waits; ``short`` is the re-prompt after silence."""
     if isinstance(node, Hangup):
         return [Utterance(key) for key in node.prompts]

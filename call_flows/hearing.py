@@ -20,8 +20,9 @@ URGENT_WORDS = (("8", "voice.words.emergency"), ("0", "voice.words.operator"))
 NAVIGATION_WORDS = (("9", "voice.words.repeat"), ("*", "voice.words.back"))
 GLOBAL_WORDS = URGENT_WORDS + NAVIGATION_WORDS
 TOPICS = (
-    "anxiety depression grief caregivers trauma bipolar recovery youth seniors lgbtq veterans general"
-).split()
+    "anxiety", "depression", "grief", "caregivers", "trauma", "bipolar",
+    "recovery", "youth", "seniors", "lgbtq", "veterans", "general",
+)  # fmt: skip
 
 
 def hear(node: Waiting, form: Mapping[str, str], catalog: Catalog, language: str) -> Heard:
@@ -71,7 +72,9 @@ def _menu_words(node: Menu, words: tuple[str, ...], catalog: Catalog, language: 
     if len(digits) == 1:
         return Heard("key", digits)
     for choice in node.choices:
-        if choice.language and said_any(words, catalog, choice.language, "voice.words.this_language"):
+        if choice.language and said_any(
+            words, catalog, choice.language, "voice.words.this_language"
+        ):
             return Heard("key", choice.key)
     return Heard("nothing")
 

@@ -97,7 +97,8 @@ def targets(node: Node) -> list[str]:
     if isinstance(node, Record):
         return [node.target]
     if isinstance(node, Action):
-        return list(node.routes.values()) + ([node.arg] if node.run == "begin_gate" else [])
+        gate = [node.arg] if node.run == "begin_gate" and node.arg else []
+        return list(node.routes.values()) + gate
     if isinstance(node, Say):
         return [node.next]
     return []

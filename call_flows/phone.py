@@ -66,7 +66,7 @@ class Call:
     def last_document_said(self) -> str:
         if not self.documents:
             return ""
-        root = ElementTree.fromstring(self.documents[-1])
+        root = ElementTree.fromstring(self.documents[-1])  # noqa: S314 - see _fetch
         return " ".join(node.text or "" for node in root.iter("Say"))
 
 
@@ -95,22 +95,25 @@ class Phone:
 
     def call(self, url: str, choose: Chooser) -> Call:
         call = Call()
-        document = self._fetch(call, url, {})
+        document: ElementTree.Element | None = self._fetch(call, url, {})
         while document is not None and len(call.documents) < MAX_DOCUMENTS:
             document = self._run(call, document, choose)
         return call
 
-    def _fetch(self, call: Call, url: str, extra: dict[str, str]) -> ElementTree.Element:
+    def _fetch(self, call: Call, url: str, extra: dict[str, str]) -> ElementTree.Element | None:
         text = self.transport.post(url, {**self.params, **extra})
         call.documents.append(text)
         if self.checker is not None:
             problems = self.checker(text)
             assert not problems, f"TwiML checker: {problems}"
-        root = ElementTree.fromstring(text)
+        # The documents come from the line under test, not from strangers.
+        root = ElementTree.fromstring(text)  # noqa: S314
         assert root.tag == "Response", "a TwiML document is a <Response>"
         return root
 
-    def _run(self, call: Call, root: ElementTree.Element, choose: Chooser) -> ElementTree.Element | None:
+    def _run(
+        self, call: Call, root: ElementTree.Element, choose: Chooser
+    ) -> ElementTree.Element | None:
         for verb in root:
             if verb.tag == "Say":
                 self._hear(call, verb)
@@ -123,7 +126,7 @@ class Phone:
                 return None
             elif verb.tag in ("Gather", "Record"):
                 outcome = self._wait(call, verb, choose)
-                if outcome == "hangup":
+                if isinstance(outcome, str):
                     call.ended_by = "caller"
                     return None
                 if outcome is not None:

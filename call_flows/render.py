@@ -40,7 +40,9 @@ def spoken(page: Page, utterance: Utterance) -> Spoken:
     return Spoken(text, page.catalog.meta[language])
 
 
-def render(node: Waiting, said: list[Utterance], asked: list[Utterance], page: Page) -> VoiceResponse:
+def render(
+    node: Waiting, said: list[Utterance], asked: list[Utterance], page: Page
+) -> VoiceResponse:
     response = VoiceResponse()
     for utterance in said:
         say(response, spoken(page, utterance))
@@ -55,7 +57,9 @@ def render(node: Waiting, said: list[Utterance], asked: list[Utterance], page: P
     return response
 
 
-def _gather(response: VoiceResponse, node: Menu | Entry, asked: list[Utterance], page: Page) -> None:
+def _gather(
+    response: VoiceResponse, node: Menu | Entry, asked: list[Utterance], page: Page
+) -> None:
     entry = isinstance(node, Entry)
     gather(
         response,
@@ -63,7 +67,7 @@ def _gather(response: VoiceResponse, node: Menu | Entry, asked: list[Utterance],
         meta=page.catalog.meta[page.language],
         prompts=[spoken(page, u) for u in asked],
         hints=page.hints,
-        num_digits=node.digits if entry else 1,
+        num_digits=node.digits if isinstance(node, Entry) else 1,
         timeout=MIN_TIMEOUT * (2 if page.slow else 1),
         # On a menu "#" is a key (it slows the line down); in an entry it ends the digits.
         finish_on_key="#" if entry else "",

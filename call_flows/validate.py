@@ -81,8 +81,9 @@ def _menu_problems(menu: Menu, flows: dict[str, Node]) -> Iterator[str]:
     keys = [choice.key for choice in menu.choices]
     if not menu.on_timeout or not menu.back:
         yield f"{menu.name}: does not handle silence or the star key"
-    if set(keys) & set(GLOBAL_KEYS):
-        yield f"{menu.name}: a choice takes a global key ({', '.join(set(keys) & set(GLOBAL_KEYS))})"
+    taken = sorted(set(keys) & set(GLOBAL_KEYS))
+    if taken:
+        yield f"{menu.name}: a choice takes a global key ({', '.join(taken)})"
     if len(keys) > MAX_CHOICES:
         yield f"{menu.name}: offers {len(keys)} choices; at most {MAX_CHOICES}"
     expected = [str(n) for n in range(1, len(keys) + 1)]

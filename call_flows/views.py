@@ -8,9 +8,8 @@ Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Iterator
 from functools import wraps
 
 from flask import Blueprint, Response, request
@@ -67,7 +66,10 @@ def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[],
             with call_context() as ctx:
                 return twiml(view(ctx))
         except Exception as error:  # noqa: BLE001 - the caller must hear something, always
-            log.error("voice step failed path=%s error=%s", request.path, type(error).__name__); import traceback; traceback.print_exc()
+            log.error("voice step failed path=%s error=%s", request.path, type(error).__name__)
+            import traceback
+
+            traceback.print_exc()
             return _apology()
 
     return wrapper

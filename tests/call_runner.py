@@ -15,7 +15,7 @@ from call_flows.phone import Call, Phone, Press
 from tests.conftest import BASE_URL, LINE_NUMBER, Twilio
 
 # A press may be a function, called when the line waits: a code the line just texted.
-Script = Sequence[tuple[str | None | Callable[[], str], str | None]]
+Script = Sequence[tuple[str | Callable[[], str] | None, str | None]]
 GOODBYES = ("Goodbye.", "Adiós.")
 
 

@@ -93,9 +93,7 @@ def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
     run_call(twilio, [*script, ("1111", "try again later"), ("2", "Goodbye")])
 
 
-def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_number(
-    twilio, session
-):
+def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_number(twilio, session):
     run_call(
         twilio,
         [
@@ -131,7 +129,7 @@ def factories_facilitator(session, phone):
     session.commit()
 
 
-def test_a_crisis_phrase_said_at_the_main_menu_plays_crisis_information_and_opens_one_urgent_request(
+def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_urgent_request(
     twilio, session
 ):
     script = [("1", None), ("say: I just want to end my life", "call or text 9 8 8")]
@@ -153,7 +151,9 @@ def test_eight_plays_crisis_information_again_and_again(twilio):
 
 
 def test_a_caller_who_withheld_caller_id_is_never_offered_texts(twilio):
-    call = run_call(twilio, [("1", None), ("8", None), ("1", "not available on this phone")], caller="anonymous")
+    call = run_call(
+        twilio, [("1", None), ("8", None), ("1", "not available on this phone")], caller="anonymous"
+    )
     assert "by text, press" not in call.said
 
 
@@ -162,7 +162,10 @@ def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, sessi
     session.commit()
     run_call(
         twilio,
-        [("say: stop calling me", "Do you want to stop all calls and texts"), ("1", "no more calls")],
+        [
+            ("say: stop calling me", "Do you want to stop all calls and texts"),
+            ("1", "no more calls"),
+        ],
         stir=VERIFIED,
     )
 

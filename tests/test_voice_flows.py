@@ -57,7 +57,9 @@ def test_each_rule_of_the_validator_catches_its_mutation(table, rule):
 def test_every_menu_offers_at_most_four_choices_numbered_from_one(table):
     for node in table.values():
         if isinstance(node, Menu) and not node.outbound:
-            assert [c.key for c in node.choices] == [str(n) for n in range(1, len(node.choices) + 1)]
+            assert [c.key for c in node.choices] == [
+                str(n) for n in range(1, len(node.choices) + 1)
+            ]
 
 
 def _at(table, name, **vars):
@@ -132,4 +134,3 @@ def test_every_hangup_ends_with_the_goodbye(table):
     for node in table.values():
         if isinstance(node, Hangup):
             assert node.prompts[-1] == "voice.goodbye"
-

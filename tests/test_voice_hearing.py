@@ -60,7 +60,9 @@ def test_a_crisis_phrase_said_on_any_step_is_a_crisis(language):
         assert heard(node, language, SpeechResult="I want to end my life").kind == "crisis"
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "stop calling me"), ("es", "no más llamadas")])
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "stop calling me"), ("es", "no más llamadas")]
+)
 def test_stop_calling_me_works_on_any_menu(language, words):
     assert heard("result", language, SpeechResult=words).kind == "stop"
 
@@ -85,7 +87,10 @@ def test_hints_are_in_the_callers_language():
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "Tuesday, November 24, at 6:30 PM"), ("es", "el martes 24 de noviembre, a las 6:30 de la tarde")],
+    [
+        ("en", "Tuesday, November 24, at 6:30 PM"),
+        ("es", "el martes 24 de noviembre, a las 6:30 de la tarde"),
+    ],
 )
 def test_dates_and_times_are_spoken_naturally(language, expected):
     moment = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)

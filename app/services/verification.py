@@ -89,7 +89,9 @@ def check_code(store: redis.Redis, phone: str, code: str, secret: str) -> bool:
     kept = store.hgetall(key)
     if not kept or int(kept.get(b"tries", 0)) >= CODE_TRIES:
         return False
-    if hmac.compare_digest(kept[b"digest"].decode(), _digest(code, secret)):
+    stored = kept[b"digest"]
+    stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+    if hmac.compare_digest(stored, _digest(code, secret)):
         store.delete(key)
         return True
     store.hincrby(key, "tries", 1)

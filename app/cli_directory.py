@@ -127,4 +127,3 @@ def _print(report: Report, verb: str) -> None:
         click.echo(line)
     if not verb:
         click.echo(f"meetings: {report.meetings_created} added; notices: {report.notices} queued")
-

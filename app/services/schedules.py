@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Group, Meeting, MeetingStatus, Rsvp, RsvpStatus
@@ -238,3 +238,19 @@ def _new_meeting(group: Group, slot: Slot, original_date: date) -> Meeting:
         ends_at=starts_at + timedelta(minutes=slot.duration_minutes),
         status=MeetingStatus.SCHEDULED,
     )
+
+
+def extend_horizon(session: Session, now: datetime) -> int:
+    """The sweep's task: groups whose last meeting row is nearer than ``REFILL_BELOW`` get
+    their meetings materialised up to the horizon again. Returns the meetings created."""
+    last = (
+        select(Meeting.group_id, func.max(Meeting.starts_at).label("last"))
+        .group_by(Meeting.group_id)
+        .subquery()
+    )
+    short = session.scalars(
+        select(Group)
+        .outerjoin(last, last.c.group_id == Group.id)
+        .where(Group.active.is_(True), or_(last.c.last.is_(None), last.c.last < now + REFILL_BELOW))
+    )
+    return sum(materialise(session, group, now).created for group in list(short))

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from app.models import Group, GroupFormat, Meeting, MeetingStatus
@@ -98,7 +98,7 @@ def _stale_before(now: datetime) -> date:
     return (now - STALE_AFTER).date()
 
 
-def _listed(now: datetime) -> list[object]:
+def _listed(now: datetime) -> list[ColumnElement[bool]]:
     return [Group.active.is_(True), Group.last_verified >= _stale_before(now)]
 
 

@@ -95,11 +95,8 @@ def _meeting_errors() -> Iterator[None]:
 
 def _checked(text: str) -> Directory:
     with db().session() as session:
-        rules = directory.Rules(
-            languages=prompts().languages,
-            region=config().default_region,
-            today=utcnow().date(),
-            known_facilitators=directory.known_facilitators(session),
+        rules = directory.rules_for(
+            session, prompts().languages, config().default_region, utcnow().date()
         )
     parsed = directory.parse(text, rules)
     for problem in parsed.problems:

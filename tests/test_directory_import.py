@@ -274,3 +274,26 @@ def test_loading_the_demo_twice_changes_nothing_the_second_time(app, session):
     result = run(app, "demo")
     assert "meetings: 0 added" in result.output
     assert snapshot(session) == before
+
+
+def test_a_new_start_time_tells_members_with_rsvps_the_new_time(session):
+    wording = meetings.Wording(prompts(), "Community Support Line")
+    directory.apply(session, directory.parse(file_text({}), RULES).directory, wording, NOW)
+    first = session.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
+    rsvps.create(session, factories.member(session), first.id, "sms", now=NOW)
+    later = directory.parse(file_text({"start_time": '"19:00"'}), RULES).directory
+    report = directory.apply(session, later, wording, NOW)
+    notice = session.scalar(select(OutboxItem))
+    assert report.notices == 1
+    assert notice.params["when"] == "Tuesday, November 24, at 7:00 PM"
+
+
+def test_a_facilitator_number_already_held_by_another_stored_facilitator_is_refused():
+    rules = directory.Rules(
+        languages=["en", "es"],
+        region="US",
+        today=date(2026, 11, 24),
+        facilitator_phones={"+14155550123": "someone-else"},
+    )
+    found = [str(p) for p in directory.parse(file_text({}), rules).problems]
+    assert found == ["facilitators[0].phone (line 4): another facilitator has this number"]

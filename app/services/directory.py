@@ -111,6 +111,7 @@ class Rules:
     region: str  # DEFAULT_REGION
     today: date
     known_facilitators: set[str] = field(default_factory=set)  # slugs already stored
+    facilitator_phones: dict[str, str] = field(default_factory=dict)  # stored: phone -> slug
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,9 @@ class Node:
         if not isinstance(value, CommentedSeq) or (required and not value):
             self.fail(key, f"write a list, [{allowed[0]}]")
             return []
-        return [item for i, item in enumerate(value) if self._choice(key, value, i, allowed)]
+        return [item for i, item in enumerate(value) if self.choice_at(key, value, i, allowed)]
 
-    def _choice(self, key: str, seq: CommentedSeq, i: int, allowed: list[str]) -> bool:
+    def choice_at(self, key: str, seq: CommentedSeq, i: int, allowed: list[str]) -> bool:
         item = seq[i]
         if isinstance(item, str) and item in allowed:
             return True
@@ -362,13 +363,16 @@ def _unique(source: Source, key: str, pairs: list[tuple[Node, Any]]) -> list[tup
 
 
 def _unique_phones(source: Source, pairs: list[tuple[Node, Any]]) -> None:
-    # Facilitator commands are recognised by the sender's number: it must name one person.
-    seen: set[str] = set()
+    # Facilitator commands are recognised by the sender's number: it must name one person,
+    # counting those stored and not in this file.
+    in_file = {entry.slug for _, entry in pairs if entry is not None}
+    owners = {p: s for p, s in source.rules.facilitator_phones.items() if s not in in_file}
     for node, entry in pairs:
-        if entry is not None and entry.phone in seen:
+        if entry is None:
+            continue
+        if entry.phone in owners:
             node.fail("phone", "another facilitator has this number")
-        if entry is not None:
-            seen.add(entry.phone)
+        owners[entry.phone] = entry.slug
 
 
 def _slug(node: Node, key: str, limit: int) -> str | None:
@@ -551,7 +555,7 @@ def _group_facilitators(node: Node, known: set[str]) -> list[str]:
     return [
         slug
         for i, slug in enumerate(value)
-        if node._choice("facilitators", value, i, sorted(known))
+        if node.choice_at("facilitators", value, i, sorted(known))
     ]
 
 
@@ -573,8 +577,16 @@ class Report:
     notices: int = 0
 
 
-def known_facilitators(session: Session) -> set[str]:
-    return set(session.scalars(select(Facilitator.slug)))
+def rules_for(session: Session, languages: list[str], region: str, today: date) -> Rules:
+    """The rules a file is checked by, with the facilitators already stored."""
+    stored = session.execute(select(Facilitator.slug, Facilitator.phone)).all()
+    return Rules(
+        languages=languages,
+        region=region,
+        today=today,
+        known_facilitators={slug for slug, _ in stored},
+        facilitator_phones={phone: slug for slug, phone in stored},
+    )
 
 
 def preview(session: Session, directory: Directory) -> Report:

@@ -95,7 +95,16 @@ def move(
     before = meeting.starts_at
     duration = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = new_start, new_start + duration
-    meeting.moved, meeting.changed_at = True, now
+    meeting.moved = True
+    return announce_new_time(session, meeting, before, wording, now)
+
+
+def announce_new_time(
+    session: Session, meeting: Meeting, before: datetime, wording: Wording, now: datetime
+) -> int:
+    """A meeting now starts at another time (moved by hand, or its schedule's start_time
+    changed): pending reminders are withdrawn and members are told the old and new times."""
+    meeting.changed_at = now
     _withdraw_reminders(session, meeting)
     old = {"old_when": before}
     return _notify(session, meeting, wording, "directory.notice_moved", old, now)
@@ -130,9 +139,12 @@ def cancel_removed(
 
 
 def sync(session: Session, group: Group, wording: Wording, now: datetime) -> schedules.Changes:
-    """Materialise a group's meetings and cancel, with notices, the removed ones with RSVPs."""
+    """Materialise a group's meetings; members with RSVPs to occurrences the schedule removed
+    or retimed are told, as if a coordinator had cancelled or moved them."""
     changes = schedules.materialise(session, group, now)
-    changes.notices = cancel_removed(session, changes.removed_with_rsvps or [], wording, now)
+    changes.notices = cancel_removed(session, changes.removed_with_rsvps, wording, now)
+    for meeting, before in changes.retimed_with_rsvps:
+        changes.notices += announce_new_time(session, meeting, before, wording, now)
     return changes
 
 

@@ -10,12 +10,13 @@ cancellation or a move survive re-imports.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Group, Meeting, MeetingStatus, Rsvp, RsvpStatus
@@ -132,10 +133,10 @@ class Changes:
     retimed: int = 0
     deleted: int = 0
     notices: int = 0
-    removed_with_rsvps: list[Meeting] | None = None
-
-    def __post_init__(self) -> None:
-        self.removed_with_rsvps = self.removed_with_rsvps or []
+    # Future occurrences the schedule no longer has, while members hold RSVPs to them.
+    removed_with_rsvps: list[Meeting] = field(default_factory=list)
+    # Future occurrences given a new time (start_time changed), with their old start.
+    retimed_with_rsvps: list[tuple[Meeting, datetime]] = field(default_factory=list)
 
 
 def materialise(session: Session, group: Group, now: datetime) -> Changes:
@@ -200,13 +201,14 @@ def _reconcile(
     starts_at = start_of(slot, meeting.original_date)
     if meeting.starts_at != starts_at:
         changes.retimed += 1
+        if _has_live_rsvps(session, meeting):
+            changes.retimed_with_rsvps.append((meeting, meeting.starts_at))
     meeting.starts_at = starts_at
     meeting.ends_at = starts_at + timedelta(minutes=slot.duration_minutes)
 
 
 def _remove(session: Session, meeting: Meeting, changes: Changes) -> None:
     if meeting.status is MeetingStatus.SCHEDULED and _has_live_rsvps(session, meeting):
-        assert changes.removed_with_rsvps is not None
         changes.removed_with_rsvps.append(meeting)
         return
     if not _has_any_rsvps(session, meeting):
@@ -253,4 +255,11 @@ def extend_horizon(session: Session, now: datetime) -> int:
         .outerjoin(last, last.c.group_id == Group.id)
         .where(Group.active.is_(True), or_(last.c.last.is_(None), last.c.last < now + REFILL_BELOW))
     )
-    return sum(materialise(session, group, now).created for group in list(short))
+    created = 0
+    for group in list(short):
+        try:
+            with session.begin_nested():
+                created += materialise(session, group, now).created
+        except IntegrityError:
+            continue  # another worker's sweep made the same rows a moment ago
+    return created

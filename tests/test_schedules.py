@@ -140,3 +140,9 @@ def test_the_sweep_extends_the_horizon_when_it_runs_short(session):
     created = schedules.extend_horizon(session, NOW + timedelta(days=30))
     assert created >= 4
     assert schedules.extend_horizon(session, NOW + timedelta(days=30)) == 0
+
+
+def test_a_start_in_the_spring_forward_gap_happens_when_the_clocks_show_three_thirty():
+    early = slot("FREQ=WEEKLY;BYDAY=SU", starts_on=date(2027, 3, 7), at=time(2, 30))
+    gap_night = schedules.start_of(early, date(2027, 3, 14))
+    assert gap_night.astimezone(LA).strftime("%H:%M") == "03:30"

@@ -4,10 +4,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from app.extensions import phoneline
 from app.models import Meeting, MeetingStatus
 from app.services import schedules
 from app.services.schedules import ScheduleError, Slot
 from tests import factories
+from workers.sweep import sweep_once
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -146,3 +148,11 @@ def test_a_start_in_the_spring_forward_gap_happens_when_the_clocks_show_three_th
     early = slot("FREQ=WEEKLY;BYDAY=SU", starts_on=date(2027, 3, 7), at=time(2, 30))
     gap_night = schedules.start_of(early, date(2027, 3, 14))
     assert gap_night.astimezone(LA).strftime("%H:%M") == "03:30"
+
+
+def test_the_workers_sweep_tops_up_meetings(app, session):
+    group = factories.group(session, schedule="FREQ=WEEKLY;BYDAY=TU")
+    session.commit()
+    done = sweep_once(phoneline(app).db, NOW)
+    assert done["extend_meetings"] == 18
+    assert len(meetings_of(session, group)) == 18

@@ -466,7 +466,9 @@ def _verified(node: Node) -> date | None:
 
 def _format_fields(node: Node) -> dict[str, Any]:
     value = node.data.get("format")
-    if value not in FORMATS:
+    if value is None:
+        node.missing("format")
+    elif value not in FORMATS:
         node.fail("format", f"choose one of {', '.join(FORMATS)}")
         value = None
     values: dict[str, Any] = {"format": GroupFormat(value) if value else None}

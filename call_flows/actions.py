@@ -214,7 +214,7 @@ def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome
 @action
 def prepare_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     (result,) = directory.load(ctx.session, [_current(state)])
-    meeting = directory.next_meeting(ctx.session, result.group, ctx.now, not_started=True)
+    meeting = directory.next_meeting(ctx.session, result.group, ctx.now)
     if meeting is None:
         return Outcome("none")
     state.vars["meeting_id"] = meeting.id

@@ -1,19 +1,19 @@
 """Voice's view of the directory: search results kept in a call's state as plain ids between
-webhook requests, and loaded back as ``search.Result`` (the contract of app/services/search.py)."""
+webhook requests, and loaded back as ``search.Result`` (app/services/search.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Group, Meeting, MeetingStatus
-
-if TYPE_CHECKING:
-    from app.services.search import Result, SearchOutcome
+from app.services import search as _search
+from app.services import zips
+from app.services.search import Result, SearchOutcome
 
 __all__ = ["Group", "Result", "SearchOutcome"]
 
@@ -21,8 +21,6 @@ KeptResult = list[Any]  # [group id, meeting id or None, miles or None]
 
 
 def search(session: Session, zip_code: str, language: str, now: datetime) -> SearchOutcome:
-    from app.services import search as _search
-
     return _search.find_groups(session, zip_code, language, now, channel="voice")
 
 
@@ -31,8 +29,6 @@ def ids(results: list[Result]) -> list[KeptResult]:
 
 
 def load(session: Session, kept: list[KeptResult]) -> list[Result]:
-    from app.services.search import Result
-
     found = []
     for group_id, meeting_id, miles in kept:
         group = session.get(Group, group_id)
@@ -44,34 +40,25 @@ def load(session: Session, kept: list[KeptResult]) -> list[Result]:
 
 
 def topics_in(results: list[Result]) -> list[str]:
-    from app.services import search as _search
-
     return _search.topics_in(results, limit=4)
 
 
 def with_topic(results: list[Result], topic: str) -> list[Result]:
-    from app.services import search as _search
-
     return _search.with_topic(results, topic)
 
 
 def on_day(results: list[Result], day: str, now: datetime, zone: ZoneInfo) -> list[Result]:
-    from app.services import search as _search
-
-    return _search.on_day(results, day, now, zone)
+    return _search.on_day(results, day, now, zone)  # type: ignore[arg-type]
 
 
 def caller_zone(zip_code: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    from app.services import zips  # type: ignore[attr-defined, unused-ignore]
-
     place = zips.locate(zip_code) if zip_code else None
     return ZoneInfo(place.timezone) if place else fallback
 
 
-def next_meeting(
-    session: Session, group: Group, now: datetime, not_started: bool = True
-) -> Meeting | None:
-    """An RSVP is for the next occurrence that has not started (SPEC §7.4)."""
+def next_meeting(session: Session, group: Group, now: datetime) -> Meeting | None:
+    """An RSVP is for the next occurrence that has not started (SPEC §7.4), where search also
+    shows a meeting that began up to 15 minutes ago."""
     return session.scalar(
         select(Meeting)
         .where(

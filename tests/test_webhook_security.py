@@ -60,9 +60,7 @@ def test_the_signature_covers_the_query_string(twilio, client):
 
     call = {"CallSid": "CA" + "3" * 32, "From": "+14155550100", "To": LINE_NUMBER}
     sig = signature(twilio.token, BASE_URL + "/twilio/voice/step?attempt=1", call)
-    ok = client.post(
-        "/twilio/voice/step?attempt=1", data=call, headers={"X-Twilio-Signature": sig}
-    )
+    ok = client.post("/twilio/voice/step?attempt=1", data=call, headers={"X-Twilio-Signature": sig})
     tampered = client.post(
         "/twilio/voice/step?attempt=2", data=call, headers={"X-Twilio-Signature": sig}
     )

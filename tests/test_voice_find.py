@@ -132,7 +132,7 @@ def test_a_full_group_puts_the_caller_on_the_waitlist_with_their_place(twilio, s
             ("1", "Do you want to sign up"),
             (
                 "1",
-                "The group is full. You are number 1 on the waiting list. We will remind you by text",
+                "The group is full. You are number 1 on the waiting list. We will remind you",
             ),
             ("2", "Goodbye"),
         ],

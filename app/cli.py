@@ -170,5 +170,9 @@ from app.cli_directory import add_to as _add_directory_commands  # noqa: E402
 
 _add_directory_commands(cli)
 
+from app.cli_voice import add_to as _add_voice_commands  # noqa: E402
+
+_add_voice_commands(cli)
+
 if __name__ == "__main__":
     main()

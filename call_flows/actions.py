@@ -188,9 +188,10 @@ def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> l
 
 
 def _place(group: directory.Group, distance: float) -> Utterance:
-    miles = f"{distance:.1f}".removesuffix(".0")
-    params = {"place": group.location_name or "", "address": group.address or "", "miles": miles}
-    return Utterance("voice.result.place", params)
+    params = {"place": group.location_name or "", "address": group.address or ""}
+    if distance < 1:
+        return Utterance("voice.result.place_near", params)
+    return Utterance("voice.result.place", {**params, "miles": f"{distance:.0f}"})
 
 
 @action

@@ -8,9 +8,11 @@ Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -66,13 +68,22 @@ def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[],
             with call_context() as ctx:
                 return twiml(view(ctx))
         except Exception as error:  # noqa: BLE001 - the caller must hear something, always
-            log.error("voice step failed path=%s error=%s", request.path, type(error).__name__)
-            import traceback
-
-            traceback.print_exc()
+            log.error(
+                "voice step failed path=%s error=%s at=%s",
+                request.path,
+                type(error).__name__,
+                _where(error),
+            )
             return _apology()
 
     return wrapper
+
+
+def _where(error: BaseException) -> str:
+    """Where it failed, as file:line frames: enough to debug, and unlike the exception's
+    message (a database error quotes its parameters) it holds no number or speech."""
+    frames = traceback.extract_tb(error.__traceback__)[-4:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
 
 
 def _apology() -> Response:

@@ -186,7 +186,7 @@ def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, 
 
 
 def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_goodbye(
-    twilio, monkeypatch
+    twilio, monkeypatch, caplog
 ):
     from call_flows import actions
 
@@ -196,6 +196,9 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
     monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
     call = run_call(twilio, [("1", None), ("1", None), ("94110", "Sorry, something went wrong")])
     assert "press 0" in call.last_document_said()
+    assert "RuntimeError" in caplog.text
+    assert "database on fire" not in caplog.text and "94110" not in caplog.text
+    assert "4155550100" not in caplog.text
 
 
 def test_the_call_state_never_holds_the_callers_number(twilio, redis_client):
@@ -218,3 +221,27 @@ def test_a_reminder_call_offers_one_two_and_seven_to_stop(twilio, session):
     )
     member = fresh(session).get(type(member), member.id)
     assert member.reminder_channel.value == "none"
+
+
+def test_a_number_twilio_has_blocked_hears_that_texts_are_off_first(twilio, session):
+    factories.member(session, phone=CALLER, language="en", sms_status="blocked")
+    session.commit()
+    run_call(twilio, [], greeting="Texts from this line are off. To turn them on, text START.")
+
+
+def test_pound_on_a_menu_doubles_every_wait_for_the_rest_of_the_call(twilio):
+    call = run_call(twilio, [("1", None), ("#", "I will wait longer"), ("1", None)])
+    waits = [g.get("timeout") for d in call.documents for g in _gathers(d)]
+    assert waits[:2] == ["8", "8"] and set(waits[2:]) == {"16"}
+
+
+def test_a_spanish_caller_is_listened_to_in_spanish_with_spanish_hints(twilio):
+    call = run_call(twilio, [("2", None)])
+    (gather,) = _gathers(call.documents[-1])
+    assert gather.get("language") == "es-US" and "buscar" in gather.get("hints")
+
+
+def _gathers(document):
+    from tests.twiml_reading import gathers
+
+    return gathers(document)

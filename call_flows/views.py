@@ -15,6 +15,7 @@ from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, Response, request
+from flask.blueprints import BlueprintSetupState
 from twilio.twiml.voice_response import VoiceResponse
 
 from app.db import utcnow
@@ -31,6 +32,12 @@ blueprint = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 require_twilio_signature(blueprint)
 
 REQUIRED = ("CallSid", "From", "To")
+
+
+@blueprint.record_once
+def _validate_flows_at_start_up(setup: BlueprintSetupState) -> None:
+    """A broken flow definition stops the app from starting, not a caller mid-call."""
+    calls.table_for(setup.app.extensions["phoneline"].prompts)
 
 
 def twiml(response: VoiceResponse) -> Response:

@@ -9,7 +9,10 @@ substring of everything said from that press until the line next waits, or None.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from xml.etree import ElementTree
+
+import pytest
 
 from call_flows.phone import Call, Phone, Press
 from tests.conftest import BASE_URL, LINE_NUMBER, Twilio
@@ -96,3 +99,18 @@ def _expect(call: Call, mark: tuple[int, str | None]) -> None:
         return
     heard = " ".join(h.text for h in call.heard[start:])
     assert expected.lower() in heard.lower(), f"expected {expected!r}, heard {heard!r}"
+
+
+@pytest.fixture(autouse=True)
+def every_voice_document_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imported by the voice test modules: every TwiML document any of their requests gets
+    back, not only those of whole-call scripts, passes the checker."""
+    posted = Twilio.post
+
+    def post(self: Twilio, path: str, params: Any, **kwargs: Any) -> Any:
+        response = posted(self, path, params, **kwargs)
+        if path.startswith("/twilio/voice") and response.status_code == 200:
+            assert check(response.get_data(as_text=True)) == []
+        return response
+
+    monkeypatch.setattr(Twilio, "post", post)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
 from app.services import rsvps
 from tests import factories
-from tests.call_runner import run_call
+from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
 from tests.conftest import fresh
 
 CALLER = "+14155550100"

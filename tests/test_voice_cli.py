@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 from app.cli import cli
 from call_flows.definitions import flows
 from call_flows.nodes import Entry, Hangup, Menu, Record
+from tests.call_runner import every_voice_document_is_checked  # noqa: F401
 
 
 def test_simulate_call_prints_what_is_said_and_an_estimated_duration(app):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.models import ConsentPurpose, GroupFormat, Member, OutboxItem, Rsvp, RsvpStatus
 from app.services import members, rsvps, schedules, zips
 from tests import factories
-from tests.call_runner import run_call
+from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
 from tests.conftest import fresh
 
 # Tuesday November 24, 2026, 12:00 in San Francisco.

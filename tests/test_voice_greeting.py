@@ -1,7 +1,7 @@
 import pytest
 
 from tests import factories
-from tests.call_runner import run_call
+from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
 from tests.twiml_reading import gathers, parse, spoken, verbs
 
 WORDS_PER_SECOND = 150 / 60

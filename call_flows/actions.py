@@ -504,6 +504,8 @@ def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     rsvp = ctx.session.get(Rsvp, int(state.vars.get("rsvp_id", 0)))
     if rsvp is None:
         return Outcome("ok")
+    if rsvp.member.language and ctx.catalog.has(rsvp.member.language):
+        state.language = rsvp.member.language
     group = rsvp.meeting.group
     when = speaking.when(
         rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language

@@ -450,7 +450,7 @@ def _settings() -> list[Node]:
             Action(
                 f"set_{how}",
                 "set_reminders",
-                {"ok": "reminders_saved", "call": "reminders_saved"},
+                {"ok": "reminders_saved", "call": "voicemail_choice"},
                 arg=how,
             )
             for how in ("sms", "call", "none")

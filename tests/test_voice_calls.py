@@ -245,3 +245,64 @@ def _gathers(document):
     from tests.twiml_reading import gathers
 
     return gathers(document)
+
+
+def test_zero_deep_in_a_menu_asks_for_a_callback_from_the_callers_own_number(twilio, session):
+    run_call(
+        twilio,
+        [
+            ("1", None),
+            ("4", None),
+            ("4", "To delete your data, press 3"),
+            ("0", "A facilitator can call you back, usually within one business day"),
+            ("2", "may we leave a voicemail"),
+            ("2", "The call will come from this line's number"),
+            ("2", "Goodbye"),
+        ],
+    )
+    request = fresh(session).scalars(select(CallbackRequest)).one()
+    assert (request.member.phone, request.voicemail_ok, request.recording_sid) == (
+        CALLER,
+        False,
+        None,
+    )
+
+
+def test_a_verified_member_deletes_their_data_and_the_consent_ledger_stays(twilio, session):
+    from app.models import ConsentEvent
+
+    _member_with_two_rsvps(session)
+    run_call(
+        twilio,
+        [("4", None), ("4", None), ("3", "delete your data"), ("1", "Your data is deleted. Thank")],
+        stir=VERIFIED,
+    )
+    assert fresh(session).scalars(select(Member)).all() == []
+    assert session.scalars(select(Rsvp)).all() == []
+    assert {e.granted for e in session.scalars(select(ConsentEvent))} == {False}
+
+
+def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, session):
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    run_call(
+        twilio,
+        [("4", None), ("2", None), ("2", "may we leave a voicemail"), ("1", "by phone call")],
+    )
+    member = fresh(session).scalars(select(Member)).one()
+    assert (member.reminder_channel.value, member.voicemail_ok) == ("call", True)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reminder_call_is_in_the_members_language_and_two_cancels_the_rsvp(twilio, session):
+    member = factories.member(session, phone=CALLER, language="es", reminder_channel="call")
+    meeting = factories.meeting(session, starts_in=timedelta(hours=20))
+    rsvp = rsvps.create(session, member, meeting.id, "voice").rsvp
+    session.commit()
+    run_call(
+        twilio,
+        [("2", "Gracias")],
+        path=f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+        greeting="Si no puede ir, oprima 2",
+    )
+    assert fresh(session).get(Rsvp, rsvp.id).status is RsvpStatus.CANCELLED

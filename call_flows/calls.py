@@ -19,7 +19,7 @@ from app.prompts import Catalog
 from call_flows import actions, engine, hearing, speaking
 from call_flows.context import CallContext, facts
 from call_flows.definitions import APOLOGY, flows
-from call_flows.engine import CallState, Turn
+from call_flows.engine import CallState, Turn, Utterance
 from call_flows.nodes import Hangup, Node
 from call_flows.render import Page, render
 
@@ -61,14 +61,25 @@ def step(ctx: CallContext, form: Mapping[str, str], base_url: str) -> VoiceRespo
 
 
 def apology(ctx: CallContext, base_url: str) -> VoiceResponse:
-    """Any error inside a step: an apology, the callback offer, goodbye (SPEC §7.9)."""
+    """Any error inside a step: an apology, the callback offer, goodbye (SPEC §7.9), in the
+    call's language, or in every language when the call's language is not known."""
     table = table_for(ctx.catalog)
-    state = CallState(node=APOLOGY)
+    known = _known_state(ctx)
+    if known is not None:
+        state = CallState(node=APOLOGY, language=known.language)
+        return _finish(ctx, table, engine.go(table, state, APOLOGY, []), base_url, keep=False)
+    node = table[APOLOGY]
+    assert isinstance(node, Hangup)
+    said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in node.prompts]
+    page = _page(ctx, CallState(), node, base_url)
+    return render(Hangup(APOLOGY, ()), said, [], page)
+
+
+def _known_state(ctx: CallContext) -> CallState | None:
     try:
-        state.language = (load_state(ctx) or state).language
+        return load_state(ctx)
     except Exception:  # noqa: BLE001 - Redis being down must not stop the apology
-        state.language = "en"
-    return _finish(ctx, table, engine.go(table, state, APOLOGY, []), base_url, keep=False)
+        return None
 
 
 def _finish(

@@ -201,6 +201,17 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
     assert "4155550100" not in caplog.text
 
 
+def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
+    from call_flows import actions
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
+    call = run_call(twilio, [("2", None), ("1", None), ("94110", "Lo sentimos")])
+    assert "Sorry" not in call.last_document_said()
+
+
 def test_the_call_state_never_holds_the_callers_number(twilio, redis_client):
     run_call(twilio, [("1", None), ("8", None)])
     for key in redis_client.scan_iter("phoneline:call:*"):

@@ -81,4 +81,5 @@ def test_a_missing_call_sid_still_gets_an_apology_and_goodbye(twilio):
     response = twilio.post("/twilio/voice", {"From": "+14155550100", "To": "+15005550006"})
     said = " ".join(spoken(response.data))
     assert "Sorry" in said and "Goodbye" in said
+    assert "Lo sentimos" in said and said.endswith("Adiós.")
     assert verbs(response.data)[-1] == "Hangup"

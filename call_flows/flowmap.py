@@ -95,9 +95,19 @@ def _legend(catalog: Catalog, language: str) -> str:
 
 
 def _edge(a: tuple[int, int], b: tuple[int, int], label: str) -> str:
+    """Forward edges are straight; an edge back to an earlier column curves below the boxes,
+    dashed, so it does not run through them."""
     x1, y1 = a[0] + BOX_W, a[1] + BOX_H // 2
     x2, y2 = b[0], b[1] + BOX_H // 2
-    line = f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#999" stroke-width="1"/>'
+    if x2 > x1:
+        path = f"M{x1},{y1} L{x2},{y2}"
+        style = 'stroke="#888"'
+    else:
+        x1, y1, x2, y2 = a[0] + BOX_W // 2, a[1] + BOX_H, b[0] + BOX_W // 2, b[1] + BOX_H
+        drop = max(y1, y2) + 40
+        path = f"M{x1},{y1} C{x1},{drop} {x2},{drop} {x2},{y2}"
+        style = 'stroke="#bbb" stroke-dasharray="4 3"'
+    line = f'<path d="{path}" fill="none" {style} stroke-width="1"/>'
     if not label:
         return line
     return line + f'<text x="{x1 + 4}" y="{y1 - 3}" fill="#555">{escape(label)}</text>'

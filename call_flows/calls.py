@@ -20,7 +20,7 @@ from call_flows import actions, engine, hearing, speaking
 from call_flows.context import CallContext, facts
 from call_flows.definitions import APOLOGY, flows
 from call_flows.engine import CallState, Turn, Utterance
-from call_flows.nodes import Hangup, Node
+from call_flows.nodes import Hangup, Menu, Node, Waiting
 from call_flows.render import Page, render
 
 STATE_TTL_SECONDS = 4 * 60 * 60
@@ -98,18 +98,13 @@ def _finish(
     return render(node, turn.said, asked, page)
 
 
-def _page(ctx: CallContext, state: CallState, node: object, base_url: str) -> Page:
-    from call_flows.nodes import Menu
-
-    hints = hearing.hints(node, ctx.catalog, state.language)  # type: ignore[arg-type]
-    if isinstance(node, Menu) and any(c.language for c in node.choices):
+def _page(ctx: CallContext, state: CallState, node: Waiting, base_url: str) -> Page:
+    hints = hearing.hints(node, ctx.catalog, state.language)
+    if isinstance(node, Menu):
+        # The language menu is heard in every language: each choice brings its own words.
         for choice in node.choices:
-            hints += [
-                " ".join(a)
-                for a in hearing.alternatives(
-                    ctx.catalog, str(choice.language), "voice.words.this_language"
-                )
-            ]
+            if choice.language:
+                hints += hearing.spelled(ctx.catalog, choice.language, "voice.words.this_language")
     common = {
         "line_name": ctx.config.line_name,
         "line_number": speaking.phone(ctx.config.phone_number),

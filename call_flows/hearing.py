@@ -120,8 +120,14 @@ def hints(node: Waiting, catalog: Catalog, language: str) -> list[str]:
         keys.append("voice.words.digits")
     found: list[str] = []
     for key in keys:
-        found += [" ".join(p) for p in alternatives(catalog, language, key) if p]
+        found += spelled(catalog, language, key)
     return list(dict.fromkeys(found))[:100]
+
+
+def spelled(catalog: Catalog, language: str, key: str) -> list[str]:
+    """The alternatives of a words prompt as written ("español", "three"), for hints."""
+    text = catalog.template(language, key).replace("|", ",")
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _digit_names(catalog: Catalog, language: str) -> dict[str, str]:

@@ -35,7 +35,7 @@ def test_the_language_menu_takes_keys_or_speech_and_never_ends_the_call_on_silen
     assert gather.get("speechTimeout") == "auto"
     assert gather.get("speechModel")
     assert gather.get("profanityFilter") == "false"
-    assert "english" in gather.get("hints") and "espanol" in gather.get("hints")
+    assert "english" in gather.get("hints") and "español" in gather.get("hints")
     assert verbs(document)[-1] == "Redirect", "silence must lead somewhere, not to a hang-up"
 
 

@@ -203,10 +203,17 @@ def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome
         when = speaking.when(
             meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
         )
-    where = group.address or ctx.say(state, "voice.text.by_phone")
+    where = group.address or _dial_in_text(ctx, state, group)
     params = {"name": group.name, "when": when, "where": where, "notes": group.notes or ""}
     _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, f"g{group.id}")
     return Outcome("ok")
+
+
+def _dial_in_text(ctx: CallContext, state: CallState, group: directory.Group) -> str:
+    if not group.dial_in_number:
+        return ctx.say(state, "voice.text.by_phone")
+    number = speaking.national(group.dial_in_number)
+    return ctx.say(state, "voice.text.dial_in", number=number, code=group.dial_in_code or "")
 
 
 # --- RSVP ------------------------------------------------------------------------------------
@@ -239,6 +246,12 @@ def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     _consent(ctx, number, ConsentPurpose.NOTICES, True)
     state.vars["rsvp_id"] = made.rsvp.id
     said = [_rsvp_outcome(made.waitlist_position, made.already)]
+    group = made.rsvp.meeting.group
+    if group.dial_in_number and made.waitlist_position is None:
+        number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
+        said.append(
+            Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})
+        )
     return Outcome("ask" if member.reminder_channel is None else "done", said)
 
 

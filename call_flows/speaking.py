@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 from app.prompts import Catalog
 
 
@@ -20,6 +22,12 @@ def phone(e164: str) -> str:
     if len(national) == 10:
         return f"{digits(national[:3])}. {digits(national[3:6])}. {digits(national[6:])}"
     return digits(national)
+
+
+def national(e164: str) -> str:
+    """ "(415) 555-0999" for a text message."""
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def clock(moment: datetime, catalog: Catalog, language: str) -> str:

@@ -233,3 +233,52 @@ def test_a_caller_without_caller_id_is_not_offered_rsvp_or_texts(twilio, session
     script = [("1", None), ("1", None), ("94110", None), ("1", None), ("1", None)]
     call = run_call(twilio, [*script, ("1", "not available on this phone")], caller="anonymous")
     assert "sign up for the next meeting" not in call.said
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(twilio, session):
+    _group(
+        session,
+        "94110",
+        name="By Phone Only",
+        format=GroupFormat.PHONE,
+        zip=None,
+        dial_in_number="+14155550999",
+        dial_in_code="123456",
+        location_name=None,
+        address=None,
+    )
+    session.commit()
+    script = [("1", None), ("1", None), ("80204", None), ("1", None), ("1", "It meets by phone")]
+    run_call(
+        twilio,
+        [
+            *script,
+            ("2", "sending the details by text"),
+            ("1", "Do you want to sign up"),
+            ("1", "call 4, 1, 5. 5, 5, 5. 0, 9, 9, 9, and enter the code 1, 2, 3, 4, 5, 6"),
+        ],
+    )
+    (row,) = fresh(session).scalars(select(OutboxItem)).all()
+    assert row.params["where"] == "By phone: call (415) 555-0999, code 123456."
+
+
+@time_machine.travel(NOW, tick=False)
+def test_with_three_groups_or_fewer_the_caller_hears_them_and_can_go_back_and_forth(
+    twilio, session
+):
+    _group(session, "94110", name="First Circle")
+    _group(session, "94110", name="Second Circle", schedule="FREQ=WEEKLY;BYDAY=WE")
+    session.commit()
+    run_call(
+        twilio,
+        [
+            ("1", None),
+            ("1", None),
+            ("94110", None),
+            ("1", "I found 2 groups. Group 1 of 2: First Circle"),
+            ("3", "Group 2 of 2: Second Circle"),
+            ("4", "Group 1 of 2: First Circle"),
+            ("4", "not available on this phone"),
+        ],
+    )

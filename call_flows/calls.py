@@ -49,12 +49,18 @@ def answer(
     return _finish(ctx, table, turn, base_url)
 
 
-def step(ctx: CallContext, form: Mapping[str, str], base_url: str) -> VoiceResponse:
+def step(
+    ctx: CallContext, form: Mapping[str, str], base_url: str, turn_asked: int | None = None
+) -> VoiceResponse:
     table = table_for(ctx.catalog)
     state = load_state(ctx)
     if state is None or state.node not in table:
         return answer(ctx, base_url)
     node = engine.waiting(table, state)
+    if turn_asked is not None and turn_asked != state.turn:
+        # A request Twilio retried after we already answered it: ask again, change nothing,
+        # so a retried "yes" cannot open a second callback request.
+        return _finish(ctx, table, Turn(state, []), base_url, keep=False)
     heard = hearing.hear(node, form, ctx.catalog, state.language)
     turn = engine.step(table, state, heard, facts(ctx, state))
     return _finish(ctx, table, turn, base_url)
@@ -92,9 +98,10 @@ def _finish(
     node = engine.waiting(table, state)
     known = frozenset() if isinstance(node, Hangup) else facts(ctx, state)
     asked = engine.prompts_for(node, state, known, short=turn.reprompt)
-    page = _page(ctx, state, node, base_url)
     if keep:
+        state.turn += 1
         _keep_state(ctx, state, ended=isinstance(node, Hangup))
+    page = _page(ctx, state, node, base_url)
     return render(node, turn.said, asked, page)
 
 
@@ -112,7 +119,7 @@ def _page(ctx: CallContext, state: CallState, node: Waiting, base_url: str) -> P
     return Page(
         catalog=ctx.catalog,
         language=state.language,
-        step_url=f"{base_url}/twilio/voice/step",
+        step_url=f"{base_url}/twilio/voice/step?t={state.turn}",
         recording_status_url=f"{base_url}/twilio/status/recording",
         common=common,
         hints=hints,

@@ -43,6 +43,7 @@ class CallState:
     silences: int = 0
     invalids: int = 0
     slow: bool = False  # "#" on a menu: every wait doubles for the rest of the call
+    turn: int = 0  # documents served; a request for an older one is a retry, not an answer
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -117,7 +117,8 @@ def incoming_call(ctx: CallContext) -> VoiceResponse:
 @blueprint.post("/step")
 @always_answers
 def next_step(ctx: CallContext) -> VoiceResponse:
-    return calls.step(ctx, request.form, config().public_base_url)
+    turn = request.args.get("t", type=int)
+    return calls.step(ctx, request.form, config().public_base_url, turn)
 
 
 @blueprint.post("/outbound/reminder")

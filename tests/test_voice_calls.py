@@ -317,3 +317,20 @@ def test_a_reminder_call_is_in_the_members_language_and_two_cancels_the_rsvp(twi
         greeting="Si no puede ir, oprima 2",
     )
     assert fresh(session).get(Rsvp, rsvp.id).status is RsvpStatus.CANCELLED
+
+
+def test_a_request_twilio_retries_changes_nothing_the_second_time(twilio, session):
+    from tests.twiml_reading import gathers
+
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    url = "/twilio/voice/step?t={}"
+    first = twilio.call()
+    for key in ("3", "2"):  # callback, skip the message: now at the voicemail question
+        turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
+        first = twilio.call(url.format(turn), Digits=key)
+    turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
+    twilio.call(url.format(turn), Digits="2")
+    retried = twilio.call(url.format(turn), Digits="2")
+    assert "Is there anything else?" in retried.get_data(as_text=True)
+    assert len(fresh(session).scalars(select(CallbackRequest)).all()) == 1

@@ -105,11 +105,11 @@ def search(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     if not found.zip_known:
         return Outcome("unknown")
     _keep_results(state, "found", found.results)
+    _keep_topics(ctx, state, found.results)
     state.vars["phone_count"] = sum(1 for r in found.results if r.distance_miles is None)
     if not found.in_person_found:
         return Outcome("none_nearby")
     if len(found.results) > 3:
-        _keep_topics(ctx, state, found.results)
         return Outcome("many", [Utterance("voice.find.many", {"count": len(found.results)})])
     return Outcome("some", [Utterance("voice.find.some", {"count": len(found.results)})])
 
@@ -145,7 +145,8 @@ def _narrowed(state: CallState, chosen: list[directory.Result]) -> Outcome:
 
 @action
 def first_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    state.vars.setdefault("shown", state.vars.get("found", []))
+    if arg == "all" or "shown" not in state.vars:
+        state.vars["shown"] = state.vars.get("found", [])
     state.vars.update(list="shown", index=0)
     return Outcome("ok")
 
@@ -567,6 +568,9 @@ def _keep_results(state: CallState, name: str, results: list[directory.Result]) 
 
 
 def _keep_topics(ctx: CallContext, state: CallState, results: list[directory.Result]) -> None:
+    for n in range(1, 5):  # a new search forgets the topics of the one before
+        state.vars.pop(f"topic_{n}", None)
+        state.vars.pop(f"topic_name_{n}", None)
     for n, topic in enumerate(directory.topics_in(results), start=1):
         state.vars[f"topic_{n}"] = f"voice.topics.{topic}"
         state.vars[f"topic_name_{n}"] = topic

@@ -148,7 +148,7 @@ def _find() -> list[Node]:
             "narrow",
             None,
             (
-                _c("1", "find.hear_all", "result_first", words="voice.words.all"),
+                _c("1", "find.hear_all", "result_all", words="voice.words.all"),
                 _c("2", "find.by_topic", "topic", words="voice.words.topic"),
                 _c("3", "find.by_day", "day", words="voice.words.day"),
             ),
@@ -195,6 +195,7 @@ def _find() -> list[Node]:
             for day in ("today", "tomorrow", "weekend")
         ],
         Action("result_first", "first_result", {"ok": "result_read"}),
+        Action("result_all", "first_result", {"ok": "result_read"}, arg="all"),
         Action("result_read", "read_result", {"ok": "result"}),
         Menu(
             "result",

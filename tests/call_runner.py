@@ -69,6 +69,7 @@ def run_call(
     stir: str | None = None,
     greeting: str | None = None,
     path: str = "/twilio/voice",
+    whole_script: bool = True,
 ) -> Call:
     params = {"From": caller, "To": LINE_NUMBER}
     if stir:
@@ -89,7 +90,8 @@ def run_call(
         _expect(call, marks[-1])
         assert call.hung_up_with_verb, "the line let a document run out"
         assert call.last_document_said().endswith(GOODBYES), "the line hung up without a goodbye"
-    assert not steps, f"the call ended with {len(steps)} steps of the script left"
+    if whole_script:
+        assert not steps, f"the call ended with {len(steps)} steps of the script left"
     return call
 
 

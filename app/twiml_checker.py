@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from xml.etree import ElementTree
 
 from twilio.twiml import TwiML, lower_camel
@@ -79,26 +80,24 @@ def _child_classes(cls: type) -> Iterator[tuple[str, tuple[type, frozenset[str]]
             yield child.name, (type(child), _attributes_of(method, type(child)))
 
 
-def _make_child(cls: type, method: object) -> TwiML | None:
-    parameters = list(inspect.signature(method).parameters.values())[1:]  # type: ignore[arg-type]
+def _make_child(cls: type, method: Callable[..., Any]) -> TwiML | None:
+    parameters = list(inspect.signature(method).parameters.values())[1:]
     required = [p for p in parameters if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
-    parent = cls.__new__(cls)
+    parent: TwiML = object.__new__(cls)
     TwiML.__init__(parent)
-    child = method(parent, *["x"] * len(required))  # type: ignore[operator]
+    child = method(parent, *["x"] * len(required))
     return child if isinstance(child, TwiML) else None
 
 
-def _attributes_of(method: object, child_cls: type) -> frozenset[str]:
+def _attributes_of(method: Callable[..., Any], child_cls: type) -> frozenset[str]:
     """The method's keyword parameters, minus the one that becomes the element's text."""
-    names = [n for n in inspect.signature(method).parameters if n not in ("self", "kwargs")]  # type: ignore[arg-type]
+    names = [n for n in inspect.signature(method).parameters if n not in ("self", "kwargs")]
     value_name = _value_parameter(child_cls)
     return frozenset(lower_camel(TwiML.MAP.get(n, n)) for n in names if n != value_name)
 
 
 def _value_parameter(child_cls: type) -> str | None:
-    names = [
-        n for n in inspect.signature(child_cls.__init__).parameters if n not in ("self", "kwargs")
-    ]
+    names = [n for n in inspect.signature(child_cls).parameters if n != "kwargs"]
     return names[0] if names else None
 
 

@@ -1,0 +1,29 @@
+"""The Twilio API simulator (SPEC §15): a local Twilio that the real ``twilio`` client talks to.
+
+See ``docs/simulator.md``. ``Simulator`` is the handle tests and ``serve`` use.
+"""
+
+from app.simulator.faults import Fault
+from app.simulator.phones import SILENCE, HangUp, Keys, Phone, Silence, Speech, Talk
+from app.simulator.records import Call, Heard, Message, Recording
+from app.simulator.server import Simulator
+from app.simulator.webhooks import Disorder, HttpTransport, WsgiTransport
+
+__all__ = [
+    "SILENCE",
+    "Call",
+    "Disorder",
+    "Fault",
+    "HangUp",
+    "Heard",
+    "HttpTransport",
+    "Keys",
+    "Message",
+    "Phone",
+    "Recording",
+    "Silence",
+    "Simulator",
+    "Speech",
+    "Talk",
+    "WsgiTransport",
+]

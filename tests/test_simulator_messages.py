@@ -26,7 +26,7 @@ def test_a_created_text_answers_twilio_s_json_shape(bare_simulator, bare_gateway
     sent = bare_gateway.send_sms(MEMBER, "Hello")
     raw = bare_simulator.store.messages[sent.sid].json()
     assert sent.sid.startswith("SM") and len(sent.sid) == 34
-    assert raw["status"] == "queued" and raw["direction"] == "outbound-api"
+    assert sent.status == "queued" and raw["direction"] == "outbound-api"
     assert raw["uri"].endswith(f"/Messages/{sent.sid}.json")
 
 

@@ -191,6 +191,10 @@ class Gateway:
     def hang_up(self, call_sid: str) -> None:
         _call(lambda: self.client.calls(call_sid).update(status="completed"))
 
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """Give a live call new TwiML from ``url`` (e.g. the voicemail after a machine answers)."""
+        _call(lambda: self.client.calls(call_sid).update(url=url, method="POST"))
+
     def fetch_recording(self, sid: str) -> RecordingInfo:
         return _call(lambda: _recording(self.client.recordings(sid).fetch()))
 

@@ -12,6 +12,7 @@ since the library builds every URL from ``https://api.twilio.com``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,6 +100,7 @@ class Gateway:
         self.phone_number = config.phone_number
         self.messaging_service_sid = config.messaging_service_sid
         self.account_sid = config.account_sid
+        _quiet_urllib3()
         self.http = RebasingHttpClient(config.twilio_api_base_url, timeout, config.send_concurrency)
         username, password = _credentials(config)
         self.client = Client(
@@ -241,6 +243,18 @@ class RebasingHttpClient(TwilioHttpClient):
 
     def log_response(self, status_code: int, response: Any) -> None:
         """Twilio's version logs response headers; nothing we need, and quieter without."""
+
+
+def _info_and_above(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.INFO
+
+
+def _quiet_urllib3() -> None:
+    """urllib3 logs every request line at DEBUG, query string and all (``To=%2B1415...``).
+    Drop those records however the deployment sets its log levels."""
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if _info_and_above not in pool_log.filters:
+        pool_log.addFilter(_info_and_above)
 
 
 def _credentials(config: Config) -> tuple[str, str]:

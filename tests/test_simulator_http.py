@@ -87,13 +87,15 @@ def test_held_requests_are_let_go_when_released(bare_simulator):
 
 
 def test_wrong_credentials_get_twilio_s_401(bare_simulator):
-    answer = requests.get(messages_url(bare_simulator), auth=(PLACEHOLDER_ACCOUNT_SID, "nope"))
+    answer = requests.get(
+        messages_url(bare_simulator), auth=(PLACEHOLDER_ACCOUNT_SID, "nope"), timeout=5
+    )
     assert (answer.status_code, answer.json()["code"]) == (401, 20003)
 
 
 def test_another_account_s_resources_are_not_found(bare_simulator):
     url = messages_url(bare_simulator).replace(PLACEHOLDER_ACCOUNT_SID, "AC" + "9" * 32)
-    assert requests.get(url, auth=AUTH).status_code == 404
+    assert requests.get(url, auth=AUTH, timeout=5).status_code == 404
 
 
 def test_every_request_is_recorded_to_measure_rates(bare_simulator, bare_gateway):
@@ -106,12 +108,12 @@ def test_every_request_is_recorded_to_measure_rates(bare_simulator, bare_gateway
 def test_the_control_api_lets_another_process_text_the_line(bare_simulator, fake_app):
     fake_app.documents["/twilio/sms"] = "<Response><Message>Welcome</Message></Response>"
     url = f"{bare_simulator.url}/_simulator/phones/{MEMBER}/texts"
-    answer = requests.post(url, auth=AUTH, data={"Body": "hello"})
+    answer = requests.post(url, auth=AUTH, data={"Body": "hello"}, timeout=5)
     assert answer.json() == {"replies": ["Welcome"]}
-    inbox = requests.get(url.replace("/texts", "/inbox"), auth=AUTH).json()
+    inbox = requests.get(url.replace("/texts", "/inbox"), auth=AUTH, timeout=5).json()
     assert inbox == {"inbox": ["Welcome"]}
 
 
 def test_the_control_api_needs_the_credentials_too(bare_simulator):
     url = f"{bare_simulator.url}/_simulator/phones/{MEMBER}/inbox"
-    assert requests.get(url).status_code == 401
+    assert requests.get(url, timeout=5).status_code == 401

@@ -103,11 +103,14 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
+    from app.simulator.dev import start_beside
 
     env = {**os.environ, "PHONELINE_PORT": str(port)}
     app = create_app({"PORT": port})
     settings = phoneline(app).config
     click.echo(f"serving {settings.public_base_url} (voice: /twilio/voice, sms: /twilio/sms)")
+    if simulator := start_beside(app, env):  # development with placeholder credentials only
+        click.echo(f"Twilio API simulator (no real texts or calls): {simulator.url}")
     with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

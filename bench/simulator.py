@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/simulator.py [--seconds 5] [--threads 8] [--latency 0]
 
-The simulator runs in its own process. Each client thread sends SMS through its own gateway (the production code path: twilio-python,
-requests, keep-alive); the simulator delivers them and records everything, as in tests. Later
+The simulator runs in its own process. Each client thread sends SMS through its own gateway
+(the production code path: twilio-python, requests, keep-alive); the simulator delivers them and
+records everything, as in tests. Later
 benchmarks run the simulator at 100 ms latency, where the client's concurrency decides the rate;
 this one runs at 0 ms to show the simulator itself is never the bottleneck.
 """

@@ -1,6 +1,8 @@
 """Virtual phones running the app's TwiML as Twilio would."""
 
-from app.simulator import SILENCE, Speech, Talk
+import pytest
+
+from app.simulator import SILENCE, Disorder, Speech, Talk
 
 MEMBER = "+14155550100"
 FACILITATOR = "+14155550123"
@@ -230,3 +232,33 @@ def test_a_caller_who_runs_out_of_script_hangs_up(bare_simulator, fake_app):
     call = bare_simulator.call_line(MEMBER)
     assert call.said() == ["To come, press 1."]
     assert call.status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("disorder", "expected"),
+    [
+        (
+            Disorder.DUPLICATED,
+            [s for s in ("initiated", "ringing", "in-progress", "completed") for _ in "xx"],
+        ),
+        (Disorder.OUT_OF_ORDER, ["completed", "in-progress", "ringing", "initiated"]),
+        (Disorder.NEVER, []),
+    ],
+)
+def test_call_status_callbacks_can_be_disordered(
+    bare_gateway, bare_simulator, fake_app, disorder, expected
+):
+    fake_app.documents["/start"] = "<Response><Say>Hello.</Say></Response>"
+    bare_simulator.disorder = disorder
+    run_call(bare_gateway, bare_simulator, status_callback=STATUS)
+    received = [r.params["CallStatus"] for r in fake_app.to("/status/call")]
+    assert received == expected
+
+
+def test_an_early_initiated_callback_arrives_before_the_call_is_created(
+    bare_gateway, bare_simulator, fake_app
+):
+    bare_simulator.disorder = Disorder.EARLY
+    bare_simulator.phone(MEMBER).does_not_answer()
+    bare_gateway.start_call(MEMBER, BASE + "/start", status_callback=STATUS)
+    assert fake_app.to("/status/call")[0].params["CallStatus"] == "initiated"

@@ -136,26 +136,15 @@ class Gateway:
         """Start an outbound call whose first TwiML is fetched from ``url``. With
         ``async_amd_callback`` the call runs answering-machine detection in the background and
         the TwiML starts at once (SPEC §9 voice reminders)."""
-        amd: dict[str, Any] = {}
-        if async_amd_callback:
-            amd = {
-                "machine_detection": "DetectMessageEnd",
-                "async_amd": "true",
-                "async_amd_status_callback": async_amd_callback,
-                "async_amd_status_callback_method": "POST",
-            }
+        options = {
+            **_status_options(status_callback, status_events),
+            **_amd_options(async_amd_callback),
+        }
+        sender = caller_id or self.phone_number
         return _call(
             lambda: _call_record(
                 self.client.calls.create(
-                    to=to,
-                    from_=caller_id or self.phone_number,
-                    url=url,
-                    method="POST",
-                    status_callback=status_callback,
-                    status_callback_event=list(status_events) if status_callback else None,
-                    status_callback_method="POST",
-                    timeout=timeout,
-                    **amd,
+                    to=to, from_=sender, url=url, method="POST", timeout=timeout, **options
                 )
             )
         )
@@ -255,6 +244,27 @@ def _quiet_urllib3() -> None:
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _info_and_above not in pool_log.filters:
         pool_log.addFilter(_info_and_above)
+
+
+def _status_options(callback: str | None, events: Sequence[str]) -> dict[str, Any]:
+    if not callback:
+        return {}
+    return {
+        "status_callback": callback,
+        "status_callback_event": list(events),
+        "status_callback_method": "POST",
+    }
+
+
+def _amd_options(callback: str | None) -> dict[str, Any]:
+    if not callback:
+        return {}
+    return {
+        "machine_detection": "DetectMessageEnd",
+        "async_amd": "true",
+        "async_amd_status_callback": callback,
+        "async_amd_status_callback_method": "POST",
+    }
 
 
 def _credentials(config: Config) -> tuple[str, str]:

@@ -192,25 +192,12 @@ def _message_matches(message: Message, request: Request) -> bool:
 
 
 def create_call(sim: Simulator, request: Request, _: str | None) -> Reply:
-    to, sender = request.value("To"), request.value("From")
-    if not to:
-        return error(400, 21201, "No 'To' number is specified")
-    if not sender:
-        return error(400, 21213, "No 'From' number is specified")
-    if not request.value("Url") and not request.value("Twiml"):
-        return error(400, 21205, "Url parameter is required.")
-    if sender not in sim.line_numbers:
-        return error(
-            400,
-            21210,
-            f"The source phone number provided, {sender}, is not yet verified for your account.",
-        )
-    problem = _recipient_problem(sim, to, sms=False)
+    problem = _call_problem(sim, request)
     if problem is not None:
         return problem
     call = sim.add_call(
-        to=_e164(to) or to,
-        from_=sender,
+        to=_e164(request.value("To") or ""),
+        from_=request.value("From"),
         direction="outbound-api",
         url=request.value("Url"),
         method=request.value("Method") or "POST",
@@ -222,6 +209,22 @@ def create_call(sim: Simulator, request: Request, _: str | None) -> Reply:
     )
     sim.dispatch_call(call)
     return json_reply(201, call.json())
+
+
+def _call_problem(sim: Simulator, request: Request) -> Reply | None:
+    to, sender = request.value("To"), request.value("From")
+    if not to:
+        return error(400, 21201, "No 'To' number is specified")
+    if not sender:
+        return error(400, 21213, "No 'From' number is specified")
+    if not request.value("Url") and not request.value("Twiml"):
+        return error(400, 21205, "Url parameter is required.")
+    if sender not in sim.line_numbers:
+        message = (
+            f"The source phone number provided, {sender}, is not yet verified for your account."
+        )
+        return error(400, 21210, message)
+    return _recipient_problem(sim, to, sms=False)
 
 
 def _async_amd(request: Request) -> str | None:

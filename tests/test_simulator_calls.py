@@ -223,6 +223,7 @@ def test_a_phone_can_call_the_line_with_a_stir_verdict(bare_simulator, fake_app)
     call = bare_simulator.call_line(MEMBER, "2", stir="TN-Validation-Passed-A")
     first = fake_app.to("/twilio/voice")[0].params
     assert (first["From"], first["StirVerstat"]) == (MEMBER, "TN-Validation-Passed-A")
+    assert first["CallStatus"] == "ringing" and first["Direction"] == "inbound"
     assert fake_app.to("/answer")[0].params["Digits"] == "2"
     assert call.direction == "inbound"
 

@@ -117,3 +117,14 @@ def test_the_control_api_lets_another_process_text_the_line(bare_simulator, fake
 def test_the_control_api_needs_the_credentials_too(bare_simulator):
     url = f"{bare_simulator.url}/_simulator/phones/{MEMBER}/inbox"
     assert requests.get(url, timeout=5).status_code == 401
+
+
+def test_a_client_that_retries_after_a_5xx_after_recording_sends_twice(
+    bare_simulator, bare_gateway
+):
+    bare_simulator.add_fault(Fault(status=500, when="after"))
+    with pytest.raises(GatewayError):
+        bare_gateway.send_sms(MEMBER, "Reminder")
+    bare_gateway.send_sms(MEMBER, "Reminder")  # the naive retry the outbox must never make
+    (twice,) = bare_simulator.duplicate_texts()
+    assert [m.body for m in twice] == ["Reminder", "Reminder"]

@@ -125,6 +125,16 @@ class Simulator:
         with self.store.lock:
             return [m for m in self.store.messages.values() if m.to == number]
 
+    def duplicate_texts(self) -> list[list[Message]]:
+        """Outbound texts with the same recipient and body, grouped: what a member would see
+        twice. Exactly-once tests assert this is empty."""
+        groups: dict[tuple[str, str], list[Message]] = {}
+        with self.store.lock:
+            for message in self.store.messages.values():
+                if message.direction == "outbound-api":
+                    groups.setdefault((message.to, message.body), []).append(message)
+        return [group for group in groups.values() if len(group) > 1]
+
     def calls_to(self, number: str) -> list[Call]:
         with self.store.lock:
             return [c for c in self.store.calls.values() if c.to == number]
@@ -376,9 +386,11 @@ class Simulator:
         call = self.add_call(
             to=self.line_numbers[0], from_=number, direction="inbound", url=self.voice_url
         )
-        self.answer_call(call, None)
+        call.status = "ringing"  # Twilio's first request for an incoming call says so
         extra = {"StirVerstat": stir} if stir else None
-        CallSession(self, call, ListScript(inputs), extra).run(Next(self.voice_url))
+        session = CallSession(self, call, ListScript(inputs), extra)
+        session.on_answer = lambda: self.answer_call(call, None)
+        session.run(Next(self.voice_url))
         self.end_call(call, "completed")
         return call
 

@@ -55,6 +55,12 @@ class CallSession:
 
     def run(self, first: Next | str) -> None:
         """Run documents until the call ends; ``first`` is a URL or an inline TwiML string."""
+        try:
+            self._run(first)
+        except Ended:  # hung up through the API while a redirect was being taken
+            return
+
+    def _run(self, first: Next | str) -> None:
         step = first if isinstance(first, Next) else self._run_document(first, self.call.url or "")
         for _ in range(MAX_DOCUMENTS):
             if step is None:
@@ -133,7 +139,7 @@ class CallSession:
             return Next(url, method)
         if call.redirect_twiml is not None:
             twiml, call.redirect_twiml = call.redirect_twiml, None
-            return self._run_document(twiml, call.url or "") or None
+            return self._run_document(twiml, call.url or "")
         return None
 
     def _run_verb(self, verb: ElementTree.Element, url: str) -> Next | None:

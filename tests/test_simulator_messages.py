@@ -113,6 +113,28 @@ def test_lost_callbacks_never_arrive_but_the_text_is_delivered(
     assert bare_gateway.fetch_message(sent.sid).status == "delivered"
 
 
+def test_a_messaging_service_text_calls_back_when_it_leaves_accepted(
+    bare_simulator, tmp_path, fake_app
+):
+    from tests.simulator_fixtures import gateway_for
+
+    service = gateway_for(
+        bare_simulator.url, tmp_path, TWILIO_MESSAGING_SERVICE_SID="MG" + "3" * 32
+    )
+    service.send_sms(MEMBER, "Hello", status_callback=STATUS_URL)
+    bare_simulator.wait_idle()
+    assert statuses(fake_app) == ["queued", "sent", "delivered"]
+
+
+def test_a_failed_text_calls_back_once_with_its_code(bare_simulator, bare_gateway, fake_app):
+    bare_simulator.phone(MEMBER).texts_fail("failed", 30006)
+    bare_gateway.send_sms(MEMBER, "Hello", status_callback=STATUS_URL)
+    bare_simulator.wait_idle()
+    assert [
+        (r.params["MessageStatus"], r.params["ErrorCode"]) for r in fake_app.to(STATUS_PATH)
+    ] == [("failed", "30006")]
+
+
 @pytest.mark.parametrize("word", ["STOP", "stop", " Unsubscribe ", "CANCEL", "end", "QUIT"])
 def test_a_one_word_stop_blocks_the_number_and_tells_the_app(bare_simulator, fake_app, word):
     bare_simulator.text_line(MEMBER, word)

@@ -217,7 +217,7 @@ class Simulator:
     def _deliver(self, message: Message) -> None:
         phone = self.phone(message.to)
         final, code = phone.sms_outcome
-        for status in ["sent", final] if final != "failed" else [final]:
+        for status in _message_statuses(message, final):
             self._set_message_status(message, status, code if status == final else None)
         if final == "delivered":
             phone.inbox.append(message.body)
@@ -428,6 +428,13 @@ def _peak(hits: list[tuple[float, int]], window: float) -> float:
             start += 1
         best = max(best, total)
     return float(best)
+
+
+def _message_statuses(message: Message, final: str) -> list[str]:
+    """The changes Twilio calls back for: never the initial status; ``accepted`` (a Messaging
+    Service) moves to ``queued`` first; ``failed`` comes without ``sent``."""
+    queued = ["queued"] if message.status == "accepted" else []
+    return [*queued, final] if final == "failed" else [*queued, "sent", final]
 
 
 def _call_status(call: Call, event: str) -> str:

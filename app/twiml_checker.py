@@ -3,7 +3,8 @@
 The verbs, their nesting and their attributes are read from twilio-python's ``VoiceResponse``
 classes (the same library that renders our TwiML), so the allow-list moves with the library.
 On top of Twilio's own rules sit the line's (SPEC §7): every ``<Gather>`` takes keys and speech
-with ``timeout`` of at least 8 seconds, and a document never ends on a ``<Gather>``, because
+with ``timeout`` of at least 8 seconds, ``speechTimeout="auto"``, an explicit ``speechModel``,
+``profanityFilter="false"`` and ``hints``; and a document never ends on a ``<Gather>``, because
 then silence would hang up on the caller.
 
 ``check_twiml(xml)`` returns the problems as sentences (no text of the document in them beyond
@@ -162,11 +163,23 @@ def _check_gather(element: ElementTree.Element, path: str) -> Iterator[str]:
     timeout = element.get("timeout")
     if timeout is None or not _INTEGER.match(timeout) or int(timeout) < MIN_GATHER_TIMEOUT:
         yield f"<Gather> at {path}: timeout must be at least {MIN_GATHER_TIMEOUT} seconds"
-    for name in ("numDigits",):
-        if name in element.attrib and not _INTEGER.match(element.attrib[name]):
-            yield f"<Gather> at {path}: {name} must be a whole number"
+    if "numDigits" in element.attrib and not _INTEGER.match(element.attrib["numDigits"]):
+        yield f"<Gather> at {path}: numDigits must be a whole number"
+    yield from _check_speech(element, path)
     if element.get("method", "POST") not in ("GET", "POST"):
         yield f"<Gather> at {path}: method must be GET or POST"
+
+
+def _check_speech(element: ElementTree.Element, path: str) -> Iterator[str]:
+    """SPEC §7: speech ends by itself, with a model we chose, words we do not censor, and hints
+    that help the recogniser with the words each menu expects."""
+    expected = {"speechTimeout": "auto", "profanityFilter": "false"}
+    for name, value in expected.items():
+        if element.get(name) != value:
+            yield f'<Gather> at {path}: the line sets {name}="{value}"'
+    for name in ("speechModel", "hints"):
+        if not (element.get(name) or "").strip():
+            yield f"<Gather> at {path}: the line always gives {name}"
 
 
 def _check_say(element: ElementTree.Element, path: str) -> Iterator[str]:

@@ -9,8 +9,12 @@ FACILITATOR = "+14155550123"
 BASE = "http://127.0.0.1:5000"
 STATUS = f"{BASE}/status/call?o=9"
 
+GATHER = (
+    'input="dtmf speech" timeout="8" numDigits="1" speechTimeout="auto" '
+    'speechModel="numbers_and_commands" profanityFilter="false" hints="yes, no"'
+)
 MENU = (
-    '<Response><Gather input="dtmf speech" timeout="8" numDigits="1" action="/answer">'
+    f'<Response><Gather {GATHER} action="/answer">'
     "<Say>To come, press 1.</Say></Gather><Say>Take your time.</Say></Response>"
 )
 
@@ -41,7 +45,7 @@ def test_silence_runs_the_verb_after_the_gather(bare_gateway, bare_simulator, fa
     bare_simulator.phone(MEMBER).answers(SILENCE)
     call = run_call(bare_gateway, bare_simulator)
     assert call.said() == ["To come, press 1.", "Take your time."]
-    assert fake_app.to("/answer") == []
+    assert fake_app.to("/answer") == [] and call.problems == []
 
 
 def test_the_end_of_a_document_hangs_up(bare_gateway, bare_simulator, fake_app):
@@ -148,7 +152,7 @@ def dial_document(screen=True):
 
 
 SCREEN = (
-    '<Response><Gather input="dtmf speech" timeout="8" numDigits="1" action="/screened">'
+    f'<Response><Gather {GATHER} action="/screened">'
     "<Say>Press 1 to talk now.</Say></Gather><Hangup/></Response>"
 )
 

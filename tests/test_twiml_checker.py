@@ -4,7 +4,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from app.twiml_checker import check_twiml, voice_language
 
 GOOD_GATHER = (
-    '<Gather input="dtmf speech" timeout="8" action="/next" numDigits="1">'
+    '<Gather input="dtmf speech" timeout="8" action="/next" numDigits="1" speechTimeout="auto" '
+    'speechModel="numbers_and_commands" profanityFilter="false" hints="group, meeting">'
     '<Say voice="Polly.Joanna-Neural" language="en-US">To find a group, press 1.</Say></Gather>'
 )
 
@@ -19,7 +20,14 @@ def test_a_menu_with_a_verb_after_its_gather_passes():
 
 def test_it_rejects_the_input_twilio_python_writes_when_given_a_python_list():
     response = VoiceResponse()
-    response.gather(input=["dtmf", "speech"], timeout=8)
+    response.gather(
+        input=["dtmf", "speech"],
+        timeout=8,
+        speech_timeout="auto",
+        speech_model="phone_call",
+        profanity_filter="false",
+        hints="yes, no",
+    )
     response.hangup()
     (problem,) = check_twiml(str(response))
     assert "input must be" in problem
@@ -66,8 +74,22 @@ def test_it_rejects_a_gather_inside_a_gather():
 
 
 def test_it_rejects_a_boolean_written_in_python_style():
-    gather = GOOD_GATHER.replace("<Gather ", '<Gather profanityFilter="False" ')
+    gather = GOOD_GATHER.replace('profanityFilter="false"', 'profanityFilter="False"')
     assert any("true or false" in p for p in check_twiml(doc(gather, "<Hangup/>")))
+
+
+@pytest.mark.parametrize(
+    ("attribute", "problem"),
+    [
+        ('speechTimeout="auto"', "speechTimeout"),
+        ('speechModel="numbers_and_commands"', "speechModel"),
+        ('profanityFilter="false"', "profanityFilter"),
+        ('hints="group, meeting"', "hints"),
+    ],
+)
+def test_it_rejects_a_gather_without_the_line_s_speech_settings(attribute, problem):
+    gather = GOOD_GATHER.replace(attribute, "")
+    assert any(problem in p for p in check_twiml(doc(gather, "<Hangup/>")))
 
 
 def test_it_rejects_a_document_that_is_not_twiml():

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -143,6 +144,7 @@ def _recipient_problem(sim: Simulator, to: str, sms: bool) -> Reply | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _e164(text: str) -> str | None:
     if text in (MAGIC_INVALID, MAGIC_BLOCKED, MAGIC_NOT_MOBILE):
         return text

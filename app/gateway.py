@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -155,11 +155,16 @@ class Gateway:
     def list_messages(
         self, to: str, sent_after: datetime | None = None, limit: int = 50
     ) -> list[MessageRecord]:
-        """Messages to ``to`` sent at or after ``sent_after``, newest first."""
+        """Messages to ``to`` sent at or after ``sent_after``, newest first. Twilio filters
+        ``DateSent`` by whole days (UTC), so the day goes to Twilio and the time is checked here."""
         return _call(
             lambda: [
-                _message(m)
-                for m in self.client.messages.list(to=to, date_sent_after=sent_after, limit=limit)
+                record
+                for record in map(
+                    _message,
+                    self.client.messages.list(to=to, date_sent_after=_day(sent_after), limit=limit),
+                )
+                if _at_or_after(record.date_sent, sent_after)
             ]
         )
 
@@ -172,10 +177,18 @@ class Gateway:
     def list_calls(
         self, to: str, started_after: datetime | None = None, limit: int = 50
     ) -> list[CallRecord]:
+        """Calls to ``to`` started at or after ``started_after`` (whole days at Twilio, as for
+        messages), newest first."""
         return _call(
             lambda: [
-                _call_record(c)
-                for c in self.client.calls.list(to=to, start_time_after=started_after, limit=limit)
+                record
+                for record in map(
+                    _call_record,
+                    self.client.calls.list(
+                        to=to, start_time_after=_day(started_after), limit=limit
+                    ),
+                )
+                if _at_or_after(record.start_time, started_after)
             ]
         )
 
@@ -244,6 +257,14 @@ def _quiet_urllib3() -> None:
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _info_and_above not in pool_log.filters:
         pool_log.addFilter(_info_and_above)
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).date().isoformat() if moment else None
+
+
+def _at_or_after(moment: datetime | None, bound: datetime | None) -> bool:
+    return bound is None or (moment is not None and moment >= bound)
 
 
 def _status_options(callback: str | None, events: Sequence[str]) -> dict[str, Any]:

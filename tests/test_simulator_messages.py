@@ -270,3 +270,14 @@ def test_a_deleted_text_is_gone_from_fetch_and_list(bare_simulator, bare_gateway
         bare_gateway.fetch_message(sent.sid)
     assert gone.value.status == 404
     assert bare_gateway.list_messages(MEMBER) == []
+
+
+def test_date_sent_filters_by_whole_utc_days_as_twilio_does(bare_simulator, bare_gateway):
+    bare_gateway.send_sms(MEMBER, "Hello")
+    bare_simulator.wait_idle()
+    today = utcnow().date()
+    listed = bare_gateway.client.messages.list
+    assert len(listed(to=MEMBER, date_sent_after=today.isoformat())) == 1
+    assert len(listed(to=MEMBER, date_sent=today.isoformat())) == 1
+    assert listed(to=MEMBER, date_sent_after=(today + timedelta(days=1)).isoformat()) == []
+    assert listed(to=MEMBER, date_sent_before=(today - timedelta(days=1)).isoformat()) == []

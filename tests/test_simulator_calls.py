@@ -1,7 +1,9 @@
 """Virtual phones running the app's TwiML as Twilio would."""
 
 import pytest
+from twilio.request_validator import RequestValidator
 
+from app.config import PLACEHOLDER_AUTH_TOKEN
 from app.simulator import SILENCE, Disorder, Speech, Talk
 
 MEMBER = "+14155550100"
@@ -267,3 +269,18 @@ def test_an_early_initiated_callback_arrives_before_the_call_is_created(
     bare_simulator.phone(MEMBER).does_not_answer()
     bare_gateway.start_call(MEMBER, BASE + "/start", status_callback=STATUS)
     assert fake_app.to("/status/call")[0].params["CallStatus"] == "initiated"
+
+
+def test_every_request_of_a_call_is_signed_as_twilio_signs_it(
+    bare_gateway, bare_simulator, fake_app
+):
+    fake_app.documents["/start"] = (
+        '<Response><Redirect method="GET">/next?step=2</Redirect></Response>'
+    )
+    run_call(bare_gateway, bare_simulator, status_callback=STATUS)
+    validator = RequestValidator(PLACEHOLDER_AUTH_TOKEN)
+    (fetched,) = fake_app.to("/next")
+    assert fetched.method == "GET" and "CallSid=" in fetched.url and "step=2" in fetched.url
+    for received in fake_app.received:
+        params = received.params if received.method == "POST" else {}
+        assert validator.validate(received.url, params, received.signature), received.url

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from app.gateway import CallRecord, GatewayError, MessageRecord, RecordingInfo
 from app.simulator.segments import segment_count

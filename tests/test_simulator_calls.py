@@ -4,7 +4,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from app.config import PLACEHOLDER_AUTH_TOKEN
-from app.simulator import SILENCE, Disorder, Speech, Talk
+from app.simulator import SILENCE, Disorder, HangUp, Keys, Speech, Talk, TerminalScript
+from app.simulator.phones import typed_input
 
 MEMBER = "+14155550100"
 FACILITATOR = "+14155550123"
@@ -284,3 +285,28 @@ def test_every_request_of_a_call_is_signed_as_twilio_signs_it(
     for received in fake_app.received:
         params = received.params if received.method == "POST" else {}
         assert validator.validate(received.url, params, received.signature), received.url
+
+
+def test_a_terminal_caller_hears_each_turn_and_speaks(bare_simulator, fake_app):
+    fake_app.documents["/twilio/voice"] = MENU
+    fake_app.documents["/answer"] = "<Response><Say>Thanks.</Say></Response>"
+    typed, shown = iter(["I will come"]), []
+    script = TerminalScript(lambda: next(typed, None), shown.append)
+    call = bare_simulator.call_line(MEMBER, script=script)
+    script.show(call)
+    assert shown == ["[say] To come, press 1.", "[say] Thanks."]
+    assert fake_app.to("/answer")[0].params["SpeechResult"] == "I will come"
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("", SILENCE),
+        ("12#", Keys("12#")),
+        ("*", Keys("*")),
+        ("hangup", HangUp()),
+        ("yes", Speech("yes")),
+    ],
+)
+def test_a_typed_line_is_keys_speech_silence_or_a_hang_up(line, meant):
+    assert typed_input(line) == meant

@@ -4,7 +4,17 @@ See ``docs/simulator.md``. ``Simulator`` is the handle tests and ``serve`` use.
 """
 
 from app.simulator.faults import Fault
-from app.simulator.phones import SILENCE, HangUp, Keys, Phone, Silence, Speech, Talk
+from app.simulator.phones import (
+    SILENCE,
+    HangUp,
+    Keys,
+    ListScript,
+    Phone,
+    Silence,
+    Speech,
+    Talk,
+    TerminalScript,
+)
 from app.simulator.records import Call, Heard, Message, Recording
 from app.simulator.server import Simulator
 from app.simulator.webhooks import Disorder, HttpTransport, WsgiTransport
@@ -18,6 +28,7 @@ __all__ = [
     "Heard",
     "HttpTransport",
     "Keys",
+    "ListScript",
     "Message",
     "Phone",
     "Recording",
@@ -25,5 +36,6 @@ __all__ = [
     "Simulator",
     "Speech",
     "Talk",
+    "TerminalScript",
     "WsgiTransport",
 ]

@@ -4,7 +4,7 @@ carrier's own keyword handling (Twilio's default opt-out management)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -86,6 +86,37 @@ class MachineScript:
 
     def next_input(self, call: Call, verb: str) -> Input:
         return Talk(0) if verb == "Record" else SILENCE
+
+
+class TerminalScript:
+    """A person at a terminal (``phoneline simulate call``): prints what was said since the last
+    turn, then reads a line. Digits, ``*`` and ``#`` are keys; an empty line is silence;
+    ``hangup`` or end of input hangs up; anything else is speech."""
+
+    def __init__(self, read: Callable[[], str | None], write: Callable[[str], None]) -> None:
+        self.read, self.write = read, write
+        self.shown = 0
+
+    def next_input(self, call: Call, verb: str) -> Input:
+        self.show(call)
+        line = self.read()
+        return typed_input(line.strip()) if line is not None else HangUp()
+
+    def show(self, call: Call) -> None:
+        """Print what was said since the last turn (call it once more when the call ends)."""
+        for heard in call.heard[self.shown :]:
+            self.write(f"[{heard.kind}] {heard.text}")
+        self.shown = len(call.heard)
+
+
+def typed_input(line: str) -> Input:
+    if not line:
+        return SILENCE
+    if line.lower() == "hangup":
+        return HangUp()
+    if all(ch in "0123456789*#" for ch in line):
+        return Keys(line)
+    return Speech(line)
 
 
 ANSWERS = ("human", "machine", "no-answer", "busy", "failed")

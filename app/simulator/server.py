@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 from app.simulator import api
 from app.simulator.faults import ERROR_CODES, Fault, Faults
 from app.simulator.http import Server
-from app.simulator.phones import Input, ListScript, Phone, opt_out_type
+from app.simulator.phones import Input, ListScript, Phone, Script, opt_out_type
 from app.simulator.records import (
     API_VERSION,
     Call,
@@ -381,14 +381,21 @@ class Simulator:
             params.append(("AnsweredBy", call.answered_by))
         self._status_callback(call.sid, call.status_callback, params)
 
-    def call_line(self, number: str, *inputs: Input | str, stir: str | None = None) -> Call:
-        """A virtual phone calls the line and does ``inputs``; returns the finished call."""
+    def call_line(
+        self,
+        number: str,
+        *inputs: Input | str,
+        stir: str | None = None,
+        script: Script | None = None,
+    ) -> Call:
+        """A virtual phone calls the line and does ``inputs`` (or what ``script`` decides, e.g. a
+        ``TerminalScript``); returns the finished call."""
         call = self.add_call(
             to=self.line_numbers[0], from_=number, direction="inbound", url=self.voice_url
         )
         call.status = "ringing"  # Twilio's first request for an incoming call says so
         extra = {"StirVerstat": stir} if stir else None
-        session = CallSession(self, call, ListScript(inputs), extra)
+        session = CallSession(self, call, script or ListScript(inputs), extra)
         session.on_answer = lambda: self.answer_call(call, None)
         session.run(Next(self.voice_url))
         self.end_call(call, "completed")

@@ -125,9 +125,7 @@ class RecordingGateway:
         self.deleted.append(sid)
 
     @staticmethod
-    def _find(
-        records: Sequence[MessageRecord | CallRecord], sid: str
-    ) -> MessageRecord | CallRecord:  # type: ignore[misc]
+    def _find(records: Sequence[Any], sid: str) -> Any:
         for record in records:
             if record.sid == sid:
                 return record

@@ -1,5 +1,6 @@
 """The simulator as an HTTP server: speed, latency, faults, credentials, the control API."""
 
+import statistics
 import threading
 import time
 
@@ -20,11 +21,14 @@ def messages_url(sim):
 
 def test_keep_alive_clients_do_not_stall_between_responses(bare_simulator, bare_gateway):
     sent = bare_gateway.send_sms(MEMBER, "Hello")
-    started = time.perf_counter()
+    durations = []
     for _ in range(40):
+        started = time.perf_counter()
         bare_gateway.fetch_message(sent.sid)
-    # A response written in two sends costs a keep-alive client ~40 ms (Nagle + delayed ACK).
-    assert (time.perf_counter() - started) / 40 < 0.015
+        durations.append(time.perf_counter() - started)
+    # A response written in two sends costs a keep-alive client ~40 ms every time (Nagle's
+    # algorithm against delayed ACKs); the median ignores a busy machine's odd slow request.
+    assert statistics.median(durations) < 0.015
 
 
 def test_every_request_waits_the_configured_latency(bare_simulator, bare_gateway):

@@ -109,7 +109,7 @@ def create_message(sim: Simulator, request: Request, _: str | None) -> Reply:
         messaging_service_sid=service,
         status_callback=request.value("StatusCallback"),
     )
-    sim.dispatch_message(message)
+    sim.carrier.dispatch_message(message)
     return json_reply(201, message.json(), segments=message.num_segments)
 
 

@@ -20,12 +20,12 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
 from app.simulator import api
+from app.simulator.carrier import Carrier
 from app.simulator.faults import ERROR_CODES, Fault, Faults
 from app.simulator.http import Server
-from app.simulator.phones import Input, ListScript, Phone, Script, opt_out_type
+from app.simulator.phones import Input, ListScript, Phone, Script
 from app.simulator.records import (
     API_VERSION,
     Call,
@@ -35,21 +35,17 @@ from app.simulator.records import (
     new_sid,
     now,
 )
-from app.simulator.segments import segment_count
 from app.simulator.voice import CallSession, Next
 from app.simulator.webhooks import (
     Disorder,
     HttpTransport,
     Lanes,
-    Params,
     Signer,
+    StatusCallbacks,
     Transport,
     Webhooks,
 )
 
-# Stand-ins for the replies Twilio's opt-out management sends itself (the real texts are set in
-# the Twilio console, SPEC §8); marked so no test mistakes them for the line's own words.
-CARRIER_REPLY = {kind: f"<carrier {kind} reply>" for kind in ("STOP", "START", "HELP")}
 _CONTROL = re.compile(r"^/_simulator/phones/(?P<number>\+\d+)/(?P<what>texts|inbox)$")
 
 
@@ -72,15 +68,24 @@ class Simulator:
         self.sms_url, self.voice_url = sms_url, voice_url
         self.api_keys = dict(api_keys or {})
         self.latency = latency
-        self.disorder = Disorder.IN_ORDER
         self.machine_grace = 1.0  # how long a machine listens before AMD's verdict may move it
         self.store = Store()
         self.faults = Faults()
         self.webhooks = Webhooks(Signer(auth_token), transport or HttpTransport(), self.store)
+        self.status_callbacks = StatusCallbacks(self.webhooks)
+        self.carrier = Carrier(self)
         self.lanes = Lanes()
         self.phones: dict[str, Phone] = {}
         self._server: Server | None = None
-        self._buffered: dict[str, list[Params]] = {}
+
+    @property
+    def disorder(self) -> Disorder:
+        """How status callbacks reach the app (``Disorder``); in order unless a test says."""
+        return self.status_callbacks.disorder
+
+    @disorder.setter
+    def disorder(self, value: Disorder) -> None:
+        self.status_callbacks.disorder = value
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -196,110 +201,14 @@ class Simulator:
             return api.json_reply(200, {"replies": replies})
         return api.json_reply(200, {"inbox": list(self.phone(number).inbox)})
 
-    # --- messages -------------------------------------------------------------------------
+    # --- messages (the carrier's) ---------------------------------------------------------
 
     def add_message(self, **fields: object) -> Message:
-        body = str(fields.get("body", ""))
-        message = Message(
-            sid=new_sid("SM"), account_sid=self.account_sid, num_segments=segment_count(body),
-            **fields,  # type: ignore[arg-type]
-        )  # fmt: skip
-        with self.store.lock:
-            self.store.messages[message.sid] = message
-        return message
-
-    def dispatch_message(self, message: Message) -> None:
-        if self.disorder is Disorder.EARLY:
-            self._deliver(message)  # before the create request is answered
-        else:
-            self.later(message.sid, lambda: self._deliver(message))
-
-    def _deliver(self, message: Message) -> None:
-        phone = self.phone(message.to)
-        final, code = phone.sms_outcome
-        for status in _message_statuses(message, final):
-            self._set_message_status(message, status, code if status == final else None)
-        if final == "delivered":
-            phone.inbox.append(message.body)
-        self._flush(message.sid)
-
-    def _set_message_status(self, message: Message, status: str, code: int | None) -> None:
-        with self.store.lock:
-            message.status, message.error_code, message.date_updated = status, code, now()
-            if status == "sent":
-                message.date_sent = message.date_updated
-        if message.status_callback:
-            params = [
-                ("AccountSid", message.account_sid), ("ApiVersion", API_VERSION),
-                ("From", message.from_), ("MessageSid", message.sid),
-                ("MessageStatus", status), ("SmsSid", message.sid), ("SmsStatus", status),
-                ("To", message.to),
-            ]  # fmt: skip
-            if code is not None:
-                params.append(("ErrorCode", str(code)))
-            self._status_callback(message.sid, message.status_callback, params)
-
-    def _status_callback(self, sid: str, url: str, params: Params) -> None:
-        """Send now, twice, never, or keep until ``_flush`` sends them backwards."""
-        if self.disorder is Disorder.NEVER:
-            return
-        if self.disorder is Disorder.OUT_OF_ORDER:
-            self._buffered.setdefault(sid, []).append([("__url", url), *params])
-            return
-        self.webhooks.send(url, params)
-        if self.disorder is Disorder.DUPLICATED:
-            self.webhooks.send(url, params)
-
-    def _flush(self, sid: str) -> None:
-        for params in reversed(self._buffered.pop(sid, [])):
-            self.webhooks.send(params[0][1], params[1:])
+        return self.carrier.add_message(**fields)
 
     def text_line(self, number: str, body: str) -> list[str]:
         """A virtual phone texts the line; returns what came back to it in this exchange."""
-        phone = self.phone(number)
-        kind = opt_out_type(body)
-        if kind in ("STOP", "START"):
-            phone.blocked = kind == "STOP"
-        inbound = self.add_message(
-            to=self.line_numbers[0], from_=number, body=body, direction="inbound",
-            status="received",
-        )  # fmt: skip
-        inbound.date_sent = inbound.date_created
-        before = len(phone.inbox)
-        if kind is not None:
-            phone.inbox.append(CARRIER_REPLY[kind])
-        answer = self.webhooks.send(self.sms_url, self._inbound_params(inbound, kind))
-        if answer.status == 200:
-            self._reply(phone, answer.body)
-        return phone.inbox[before:]
-
-    def _inbound_params(self, message: Message, kind: str | None) -> Params:
-        params = [
-            ("AccountSid", self.account_sid), ("ApiVersion", API_VERSION),
-            ("Body", message.body), ("From", message.from_), ("MessageSid", message.sid),
-            ("NumMedia", "0"), ("NumSegments", str(message.num_segments)),
-            ("SmsMessageSid", message.sid), ("SmsSid", message.sid), ("SmsStatus", "received"),
-            ("To", message.to),
-        ]  # fmt: skip
-        return [*params, ("OptOutType", kind)] if kind else params
-
-    def _reply(self, phone: Phone, document: bytes) -> None:
-        """Messages in the app's TwiML reply; none reach a phone the carrier has blocked."""
-        try:
-            root = ElementTree.fromstring(document)  # noqa: S314 - the app's own TwiML
-        except ElementTree.ParseError:
-            return  # Twilio logs error 12100 and sends nothing
-        for node in root.iter("Message"):
-            body = " ".join("".join(node.itertext()).split())
-            message = self.add_message(
-                to=phone.number, from_=self.line_numbers[0], body=body,
-                direction="outbound-reply", status="delivered",
-            )  # fmt: skip
-            if phone.blocked:
-                message.status, message.error_code = "failed", 21610
-            else:
-                message.date_sent = message.date_created
-                phone.inbox.append(body)
+        return self.carrier.text_line(number, body)
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -357,7 +266,7 @@ class Simulator:
     def end_call(self, call: Call, status: str) -> None:
         call.status, call.end_time = status, now()
         self._call_event(call, "completed")
-        self._flush(call.sid)
+        self.status_callbacks.flush(call.sid)
         call.finished.set()
 
     def talk(self, call: Call, seconds: int) -> None:
@@ -379,7 +288,7 @@ class Simulator:
             params.append(("CallDuration", str(call.duration or 0)))
         if call.answered_by and not call.async_amd_callback:
             params.append(("AnsweredBy", call.answered_by))
-        self._status_callback(call.sid, call.status_callback, params)
+        self.status_callbacks.send(call.sid, call.status_callback, params)
 
     def call_line(
         self,
@@ -435,13 +344,6 @@ def _peak(hits: list[tuple[float, int]], window: float) -> float:
             start += 1
         best = max(best, total)
     return float(best)
-
-
-def _message_statuses(message: Message, final: str) -> list[str]:
-    """The changes Twilio calls back for: never the initial status; ``accepted`` (a Messaging
-    Service) moves to ``queued`` first; ``failed`` comes without ``sent``."""
-    queued = ["queued"] if message.status == "accepted" else []
-    return [*queued, final] if final == "failed" else [*queued, "sent", final]
 
 
 def _call_status(call: Call, event: str) -> str:

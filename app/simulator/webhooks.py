@@ -131,6 +131,32 @@ class Webhooks:
         return answer
 
 
+class StatusCallbacks:
+    """Status callbacks put through the chosen ``Disorder``. Callbacks for one SID come from
+    one lane, so holding them back per SID needs no lock beyond the dict's own."""
+
+    def __init__(self, webhooks: Webhooks) -> None:
+        self.webhooks = webhooks
+        self.disorder = Disorder.IN_ORDER
+        self.held: dict[str, list[tuple[str, Params]]] = {}
+
+    def send(self, sid: str, url: str, params: Params) -> None:
+        """Send now, twice, never, or hold until ``flush`` sends them backwards."""
+        if self.disorder is Disorder.NEVER:
+            return
+        if self.disorder is Disorder.OUT_OF_ORDER:
+            self.held.setdefault(sid, []).append((url, params))
+            return
+        self.webhooks.send(url, params)
+        if self.disorder is Disorder.DUPLICATED:
+            self.webhooks.send(url, params)
+
+    def flush(self, sid: str) -> None:
+        """The resource reached its final status: send what was held, last first."""
+        for url, params in reversed(self.held.pop(sid, [])):
+            self.webhooks.send(url, params)
+
+
 class Lanes:
     """Background work in a few threads. Work for one resource (one SID) always goes to the
     same lane, so its callbacks keep the order we chose; ``wait_idle`` lets tests settle."""

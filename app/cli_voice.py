@@ -4,57 +4,62 @@
 from __future__ import annotations
 
 import sys
-import urllib.parse
-import urllib.request
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from twilio.request_validator import RequestValidator
 
 from app.extensions import phoneline
 
 STIR = {"A": "TN-Validation-Passed-A", "B": "TN-Validation-Passed-B", "C": "TN-Validation-Passed-C"}
 DEFAULT_CALLER = "+14155550100"  # a fictional 555-01xx number
+WORDS_PER_MINUTE = 150
 
 
-class SignedTransport:
-    """Posts to the line as Twilio does: form-encoded and signed with the auth token, either to
-    a running server (``--url``) or into the app in this process."""
+class TimedScript:
+    """The simulator's terminal phone, also adding up the waits it takes: a silence lasts the
+    ``timeout`` of the ``<Gather>`` or ``<Record>`` it answers, a message the seconds spoken."""
 
-    def __init__(self, token: str, base_url: str, app: Flask | None) -> None:
-        self.validator = RequestValidator(token)
-        self.base_url = base_url
-        self.client = app.test_client() if app is not None else None
+    def __init__(self, inner: Any, documents: list[str]) -> None:
+        self.inner, self.documents = inner, documents
+        self.waited = 0.0
 
-    def post(self, url: str, params: dict[str, str]) -> str:
-        signature = self.validator.compute_signature(url, params)
-        headers = {"X-Twilio-Signature": signature}
-        if self.client is not None:
-            response = self.client.post(
-                url.removeprefix(self.base_url), data=params, headers=headers
-            )
-            return response.get_data(as_text=True)
-        data = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
-            return str(answer.read().decode("utf-8"))
+    def next_input(self, call: Any, verb: str) -> Any:
+        from app.simulator import Silence, Talk
+
+        choice = self.inner.next_input(call, verb)
+        if isinstance(choice, Silence):
+            self.waited += self._timeout(verb)
+        elif isinstance(choice, Talk):
+            self.waited += choice.seconds
+        return choice
+
+    def _timeout(self, verb: str) -> float:
+        if not self.documents:
+            return 5.0
+        root = ElementTree.fromstring(self.documents[-1])  # noqa: S314 - the line's own TwiML
+        waiting = next(iter(root.iter(verb)), None)
+        return float(waiting.get("timeout", "5")) if waiting is not None else 5.0
 
 
-def _ask(call: object, verb: ElementTree.Element) -> object:
-    from call_flows.phone import Press
+def _transport(url: str | None, app: Flask, base: str, documents: list[str]) -> Any:
+    from app.simulator import HttpTransport, WsgiTransport
 
-    kind = "record" if verb.tag == "Record" else f"{verb.get('numDigits', '1')} key(s)"
-    click.echo(click.style(f"  [{kind}: keys, words, Enter for silence, 'hangup']", dim=True))
-    line = sys.stdin.readline()
-    if not line:
-        return Press(hang_up=True)
-    text = line.strip()
-    if text and not text.startswith("say:") and any(ch.isalpha() for ch in text):
-        text = "say: " + text if text.lower() not in ("hangup", "hang up") else text
-    return Press.parse(text)
+    inner = HttpTransport() if url else WsgiTransport(app, base)
+
+    class Keeping:
+        """Keeps each TwiML document, so a silence can be timed by its <Gather>."""
+
+        def send(self, method: str, target: str, params: Any, headers: dict[str, str]) -> Any:
+            answer = inner.send(method, target, params, headers)
+            if "/twilio/voice" in target and answer.status == 200:
+                documents.append(answer.body.decode("utf-8", "replace"))
+            return answer
+
+    return Keeping()
 
 
 @click.group("simulate")
@@ -64,7 +69,7 @@ def simulate() -> None:
 
 @simulate.command("call")
 @click.option(
-    "--url", help="The voice webhook of a running line, e.g. http://127.0.0.1:5000/twilio/voice."
+    "--url", help="A running line's voice webhook, e.g. http://127.0.0.1:5000/twilio/voice"
 )
 @click.option("--from", "caller", default=DEFAULT_CALLER, show_default=True, help="Caller ID.")
 @click.option("--anonymous", is_flag=True, help="Withhold caller ID.")
@@ -73,27 +78,31 @@ def simulate() -> None:
 )
 @with_appcontext
 def simulate_call(url: str | None, caller: str, anonymous: bool, stir: str) -> None:
-    """Call the line: prints what is said, reads keys or words, runs TwiML as Twilio would."""
-    from call_flows.phone import Phone
-
-    settings = phoneline().config
-    base = settings.public_base_url
-    app = None if url else _current_app()
-    transport = SignedTransport(settings.auth_token, base, app)
-    params = {"From": "anonymous" if anonymous else caller, "To": settings.phone_number}
-    if stir in STIR:
-        params["StirVerstat"] = STIR[stir]
-    phone = Phone(transport, params, listener=lambda heard: click.echo(f"LINE: {heard.text}"))
-    call = phone.call(url or f"{base}/twilio/voice", _ask)  # type: ignore[arg-type]
-    ended = "the line hung up" if call.ended_by == "line" else "you hung up"
-    minutes, seconds = divmod(round(call.seconds), 60)
-    click.echo(f"-- {ended}; estimated duration {minutes}m {seconds:02d}s")
-
-
-def _current_app() -> Flask:
+    """Call the line through the Twilio simulator: prints what is said, reads keys (digits,
+    * and #) or words, an empty line for silence, 'hangup' to hang up."""
     from flask import current_app
 
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    from app.simulator import Simulator, TerminalScript
+
+    settings = phoneline().config
+    documents: list[str] = []
+    simulator = Simulator(
+        settings.account_sid,
+        settings.auth_token,
+        line_numbers=[settings.phone_number],
+        voice_url=url or f"{settings.public_base_url}/twilio/voice",
+        transport=_transport(url, current_app, settings.public_base_url, documents),
+    )
+    terminal = TerminalScript(lambda: sys.stdin.readline() or None, click.echo)
+    script = TimedScript(terminal, documents)
+    call = simulator.call_line(
+        "anonymous" if anonymous else caller, stir=STIR.get(stir), script=script
+    )
+    simulator.wait_idle()
+    terminal.show(call)
+    words = sum(len(h.text.split()) for h in call.heard if h.kind == "say")
+    minutes, seconds = divmod(round(words * 60 / WORDS_PER_MINUTE + script.waited), 60)
+    click.echo(f"-- call ended; estimated duration {minutes}m {seconds:02d}s")
 
 
 @click.group("flows")

@@ -13,23 +13,23 @@ def test_simulate_call_prints_what_is_said_and_an_estimated_duration(app):
     runner = app.test_cli_runner()
     result = runner.invoke(cli, ["simulate", "call"], input="1\n9\n2\n2\n2\n")
     assert result.exit_code == 0, result.output
-    assert "LINE: This is not an emergency line." in result.output
-    assert "LINE: Thank you for calling Community Support Line. Goodbye." in result.output
-    assert re.search(r"the line hung up; estimated duration [12]m \d\ds", result.output)
+    assert "[say] This is not an emergency line." in result.output
+    assert "[say] Thank you for calling Community Support Line. Goodbye." in result.output
+    assert re.search(r"call ended; estimated duration [12]m \d\ds", result.output)
 
 
 def test_simulate_call_with_withheld_caller_id_and_spoken_words(app):
     runner = app.test_cli_runner()
     result = runner.invoke(cli, ["simulate", "call", "--anonymous"], input="english\nsettings\n")
     assert "To change the language, press 1." in result.output
-    assert "you hung up" in result.output
+    assert "[say] Para español, oprima 2." in result.output
 
 
 def test_simulate_call_silence_runs_the_verb_after_the_gather(app):
     runner = app.test_cli_runner()
     result = runner.invoke(cli, ["simulate", "call"], input="\n\n\n\n\n\n")
-    assert result.output.count("LINE: Take your time.") == 4
-    assert "the line hung up" in result.output
+    assert result.output.count("[say] Take your time.") == 4
+    assert "[say] To have a person call you back" in result.output
 
 
 def test_flows_map_draws_every_waiting_node_and_a_card_per_language(app, tmp_path):

@@ -13,6 +13,7 @@ from call_flows.nodes import (
     AFTER_GATE,
     PREVIOUS,
     Action,
+    Choice,
     Entry,
     Hangup,
     Menu,
@@ -131,12 +132,12 @@ def prompts_for(
     return said + [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
 
 
-def _label(choice: Any, state: CallState) -> Utterance:
+def _label(choice: Choice, state: CallState) -> Utterance:
     nested = (("item", str(state.vars[choice.item])),) if choice.item else ()
     return Utterance(choice.label, {"key": choice.key}, choice.language, nested)
 
 
-def _offered(choice: Any, facts: frozenset[str]) -> bool:
+def _offered(choice: Choice, facts: frozenset[str]) -> bool:
     return choice.when is None or choice.when in facts
 
 

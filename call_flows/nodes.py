@@ -10,7 +10,6 @@ on before a global key; ``@after_gate``: where a verification gate continues).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 PREVIOUS = "@previous"
 AFTER_GATE = "@after_gate"
@@ -81,7 +80,6 @@ class Hangup:
 
 Node = Menu | Entry | Record | Action | Say | Hangup
 Waiting = Menu | Entry | Record | Hangup
-Kind = Literal["menu", "entry", "record", "action", "say", "hangup"]
 
 GLOBAL_KEYS = ("9", "*", "0", "8", "#")
 GOODBYE = "voice.goodbye"

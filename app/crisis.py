@@ -80,9 +80,7 @@ def _one_word(key: str) -> str:
     return word
 
 
-def _in_order(
-    phrases: PhraseList, language: str | None
-) -> list[tuple[str, str, tuple[str, ...]]]:
+def _in_order(phrases: PhraseList, language: str | None) -> list[tuple[str, str, tuple[str, ...]]]:
     return sorted(phrases.phrases, key=lambda entry: entry[1] != language)
 
 

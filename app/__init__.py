@@ -65,12 +65,14 @@ def _bind_services(config: Any) -> Phoneline:
 
 def _register_blueprints(app: Flask) -> None:
     from app.health import blueprint as health
+    from app.status_webhooks import blueprint as status
     from call_flows.views import blueprint as voice
     from sms.views import blueprint as sms
 
     app.register_blueprint(health)
     app.register_blueprint(voice)
     app.register_blueprint(sms)
+    app.register_blueprint(status)
 
 
 def _register_cli(app: Flask) -> None:

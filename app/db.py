@@ -62,10 +62,12 @@ class Database:
         self.engine.dispose()
 
 
-def make_database(url: str) -> Database:
+def make_database(url: str, *, immediate: bool = True) -> Database:
+    """``immediate=False`` is for a test's arranging-and-asserting session on SQLite: it only
+    takes the write lock when it writes, so it never blocks the app under test while it reads."""
     engine = create_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
-        _serialise_sqlite_writers(engine)
+        _configure_sqlite(engine, immediate)
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -75,7 +77,7 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 
 
-def _serialise_sqlite_writers(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, immediate: bool) -> None:
     """SQLite has no row locks: a transaction that reads a seat count and then writes must hold
     the write lock from its first statement, or two of them both see the last free seat. So every
     transaction begins IMMEDIATE (SQLAlchemy's documented pysqlite recipe); WAL keeps readers
@@ -92,4 +94,4 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -101,10 +101,21 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    """A session for arranging and asserting; commit what you arrange."""
-    with phoneline(app).db.sessions() as session:
+def session(app: Flask, database_url: str) -> Iterator[Session]:
+    """A session for arranging and asserting. Commit what you arrange before the app under test
+    needs it; call ``fresh(session)`` before asserting on what the app wrote (SQLite keeps a
+    transaction's snapshot, so a transaction begun earlier would not see it)."""
+    database = make_database(database_url, immediate=False)
+    with database.sessions() as session:
         yield session
+    database.dispose()
+
+
+def fresh(session: Session) -> Session:
+    """End the session's transaction and forget loaded rows, so the next read sees the latest."""
+    session.commit()
+    session.expire_all()
+    return session
 
 
 @pytest.fixture

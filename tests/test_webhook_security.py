@@ -84,3 +84,11 @@ def test_a_call_missing_required_parameters_still_hears_an_apology(twilio):
     assert response.status_code == 200
     assert b"something went wrong" in response.data
     assert b"<Hangup" in response.data
+
+
+def test_every_twilio_route_refuses_an_unsigned_request(app, client):
+    routes = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/twilio/")]
+    assert routes, "the webhooks are registered"
+    for rule in routes:
+        path = rule.rule.replace("<", "").replace(">", "")
+        assert client.post(path, data={"CallSid": "CA1"}).status_code == 403, rule.rule

@@ -1,0 +1,53 @@
+"""Twilio's status callbacks for what the outbox sent: ``/twilio/status/message?o=<id>`` and
+``/twilio/status/call?o=<id>`` (SPEC §9). Signed like every ``/twilio/*`` route."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request
+
+from app.extensions import db
+from app.models import OutboxStatus
+from app.services import delivery
+from app.webhooks import require_params, require_twilio_signature
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("status", __name__, url_prefix="/twilio/status")
+require_twilio_signature(blueprint)
+
+
+def _outbox_id() -> int:
+    value = request.args.get("o", type=int)
+    if value is None:
+        abort(400)
+    return value
+
+
+def _record(sid_field: str, status_field: str, table: dict[str, OutboxStatus]) -> Response:
+    require_params(sid_field, status_field)
+    status = table.get(request.form[status_field])
+    if status is None:
+        # A status Twilio added after this was written: nothing to record, nothing wrong.
+        return Response(status=204)
+    report = delivery.StatusReport(
+        outbox_id=_outbox_id(),
+        sid=request.form[sid_field],
+        status=status,
+        error_code=delivery.parse_error_code(request.form.get("ErrorCode")),
+    )
+    with db().session() as session:
+        changed = delivery.apply(session, report)
+    log.info("status outbox=%s status=%s changed=%s", report.outbox_id, status.value, changed)
+    return Response(status=204)
+
+
+@blueprint.post("/message")
+def message_status() -> Response:
+    return _record("MessageSid", "MessageStatus", delivery.MESSAGE_STATUS)
+
+
+@blueprint.post("/call")
+def call_status() -> Response:
+    return _record("CallSid", "CallStatus", delivery.CALL_STATUS)

@@ -47,3 +47,19 @@ def _split(units: int, single: int, multi: int) -> int:
     if units == 0:
         return 1  # an empty message still costs one
     return 1 if units <= single else math.ceil(units / multi)
+
+
+# SPEC §8: replies in English at most 2 (GSM-7) segments, Spanish 3, any other language 4.
+REPLY_BUDGET = {"en": 2, "es": 3}
+OTHER_LANGUAGES_BUDGET = 4
+
+
+def reply_budget(language: str) -> int:
+    return REPLY_BUDGET.get(language, OTHER_LANGUAGES_BUDGET)
+
+
+def fits(text: str, language: str) -> bool:
+    """Whether a reply fits its language's budget (English must also stay GSM-7)."""
+    if language == "en" and not is_gsm7(text):
+        return False
+    return count(text).count <= reply_budget(language)

@@ -14,12 +14,11 @@ from app.models import (
     ReminderChannel,
     Rsvp,
 )
+from app import segments
 from app.services import callbacks, conversations, erasure, members, rsvps
 from sms import listing, reminders
 from sms.grammar import Command
 from sms.turn import Turn
-
-MY_SHOWN = 3
 
 
 def run(turn: Turn, command: Command) -> list[str]:
@@ -85,11 +84,20 @@ def my(turn: Turn, command: Command) -> list[str]:
     conversations.put(turn.conversation, my=[r.id for r in upcoming])
     if not upcoming:
         return [turn.say("sms.my.none")]
-    lines = [_my_line(turn, n, r) for n, r in enumerate(upcoming[:MY_SHOWN], start=1)]
-    if len(upcoming) > MY_SHOWN:
-        lines.append(turn.say("sms.my.more", count=len(upcoming) - MY_SHOWN))
-    lines.append(turn.say("sms.my.footer", reminders=_plan(turn)))
-    return ["\n".join(lines)]
+    items = [_my_line(turn, n, r) for n, r in enumerate(upcoming, start=1)]
+    footer = turn.say("sms.my.footer", reminders=_plan(turn))
+    return [_fitted(turn, items, footer)]
+
+
+def _fitted(turn: Turn, items: list[str], footer: str) -> str:
+    """As many items as fit the reply budget with the footer, then "and N more"."""
+    for shown in range(len(items), 0, -1):
+        rest = len(items) - shown
+        more = [turn.say("sms.my.more", count=rest)] if rest else []
+        text = "\n".join([*items[:shown], *more, footer])
+        if segments.fits(text, turn.language):
+            return text
+    return "\n".join([items[0], footer])
 
 
 def _my_line(turn: Turn, n: int, row: Rsvp) -> str:

@@ -12,17 +12,19 @@ import phonenumbers
 from sqlalchemy import select
 
 from app.models import Group, GroupFormat, Meeting, MeetingStatus
-from app.services import conversations, search
+from app.services import conversations
 from sms import reminders
 from sms.turn import Turn
 
 PAGE = 3
 # A place name is cut in the list so three results and the footer fit two GSM-7 segments.
-LIST_PLACE_CHARS = 24
+LIST_PLACE_CHARS = 18
 DETAIL_TOPICS = 2
 
 
 def search_reply(turn: Turn, zip_code: str) -> list[str]:
+    from app.services import search
+
     outcome = search.find_groups(turn.session, zip_code, turn.language, turn.now, "sms")
     if not outcome.zip_known:
         return [turn.say("sms.search.unknown_zip")]
@@ -99,6 +101,8 @@ def next_open_meeting(turn: Turn, group: Group) -> Meeting | None:
 
 
 def details(turn: Turn, group: Group) -> str:
+    from app.services import search
+
     topics = ", ".join(turn.say(f"sms.topic.{t}") for t in group.topics[:DETAIL_TOPICS])
     common = {
         "name": group.name,
@@ -145,6 +149,8 @@ def _page(turn: Turn) -> str:
 
 
 def _line(turn: Turn, n: int, group_id: int) -> str:
+    from app.services import search
+
     group = turn.session.get(Group, group_id)
     if group is None:
         return ""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from app import segments
 from app.models import (
     OPEN_CALLBACK_STATES,
     CallbackRequest,
@@ -14,7 +15,6 @@ from app.models import (
     ReminderChannel,
     Rsvp,
 )
-from app import segments
 from app.services import callbacks, conversations, erasure, members, rsvps
 from sms import listing, reminders
 from sms.grammar import Command

@@ -166,5 +166,9 @@ def check() -> None:
     click.echo("ready")
 
 
+from app.cli_directory import add_to as _add_directory_commands  # noqa: E402
+
+_add_directory_commands(cli)
+
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ import phonenumbers
 from sqlalchemy import select
 
 from app.models import Group, GroupFormat, Meeting, MeetingStatus
-from app.services import conversations
+from app.services import conversations, search
 from sms import reminders
 from sms.turn import Turn
 
@@ -23,8 +23,6 @@ DETAIL_TOPICS = 2
 
 
 def search_reply(turn: Turn, zip_code: str) -> list[str]:
-    from app.services import search
-
     outcome = search.find_groups(turn.session, zip_code, turn.language, turn.now, "sms")
     if not outcome.zip_known:
         return [turn.say("sms.search.unknown_zip")]
@@ -101,8 +99,6 @@ def next_open_meeting(turn: Turn, group: Group) -> Meeting | None:
 
 
 def details(turn: Turn, group: Group) -> str:
-    from app.services import search
-
     topics = ", ".join(turn.say(f"sms.topic.{t}") for t in group.topics[:DETAIL_TOPICS])
     common = {
         "name": group.name,
@@ -149,8 +145,6 @@ def _page(turn: Turn) -> str:
 
 
 def _line(turn: Turn, n: int, group_id: int) -> str:
-    from app.services import search
-
     group = turn.session.get(Group, group_id)
     if group is None:
         return ""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database, utcnow
 from app.services import callbacks
+from app.services.schedules import extend_horizon
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ SweepTask = Callable[[Session, datetime], int]
 
 TASKS: dict[str, SweepTask] = {
     "expire_callbacks": callbacks.expire_overdue,
+    "extend_meetings": extend_horizon,
 }
 
 

@@ -107,12 +107,14 @@ def details(turn: Turn, group: Group) -> str:
         "when": turn.when(search.next_meeting(turn.session, group, turn.now)),
     }
     if group.format is GroupFormat.IN_PERSON:
-        return turn.say(
-            "sms.details.in_person",
-            place=group.location_name or "",
-            address=group.address or "",
-            notes=f"{group.notes}." if group.notes else "",
-            **common,
+        return _tidy(
+            turn.say(
+                "sms.details.in_person",
+                place=group.location_name or "",
+                address=group.address or "",
+                notes=f"{group.notes}." if group.notes else "",
+                **common,
+            )
         )
     return turn.say(
         "sms.details.remote",
@@ -120,6 +122,11 @@ def details(turn: Turn, group: Group) -> str:
         code=group.dial_in_code or "",
         **common,
     )
+
+
+def _tidy(text: str) -> str:
+    """No double space where an optional part (the notes) is empty."""
+    return " ".join(text.split())
 
 
 def schedule_words(turn: Turn, rule: str) -> str:

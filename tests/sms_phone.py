@@ -35,3 +35,40 @@ class Phone:
     def reply(self, body: str, **extra: str) -> str:
         """The whole of what came back, as one string."""
         return "\n".join(self.text(body, **extra))
+
+
+def say(language: str, key: str, **params: object) -> str:
+    """What the line texts for a prompt key, rendered as the handler renders it."""
+    from app.prompts import load_catalog
+
+    catalog = load_catalog()
+    common = {
+        "line_name": "Community Support Line",
+        "crisis_footer": catalog.render(language, "sms.crisis_footer"),
+    }
+    return catalog.render(language, key, **{**common, **params})
+
+
+MISSION = (37.7485, -122.4184)  # ZIP 94110
+
+
+def nearby_groups(session, count: int = 4, **fields: object):  # type: ignore[no-untyped-def]
+    """``count`` in-person groups around ZIP 94110, each with a meeting in 3 days, committed."""
+    from datetime import timedelta
+
+    from tests import factories
+
+    groups = []
+    for n in range(count):
+        group = factories.group(
+            session,
+            name=f"Circle {n + 1}",
+            latitude=MISSION[0] + 0.01 * n,
+            longitude=MISSION[1],
+            languages=["en", "es"],
+            **fields,
+        )
+        factories.meeting(session, group, starts_in=timedelta(days=3, hours=n))
+        groups.append(group)
+    session.commit()
+    return groups

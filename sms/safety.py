@@ -69,7 +69,7 @@ def keyword_reply(turn: Turn, keyword: Keyword) -> list[str] | None:
     if keyword.by_carrier or optouts.texts_blocked(turn.member):
         return []
     key = {"opt_out": "optout.stop", "opt_in": "optout.start", "help": "optout.help"}
-    return [turn.say(key[keyword.kind], per_meeting=texts_per_meeting(turn))]
+    return [turn.say(key[keyword.kind], per_meeting=optouts.texts_per_meeting(turn.config))]
 
 
 def _record(turn: Turn, keyword: Keyword) -> None:
@@ -77,12 +77,6 @@ def _record(turn: Turn, keyword: Keyword) -> None:
         optouts.opt_out(turn.session, turn.member, keyword.by_carrier, turn.secret)
     elif keyword.kind == "opt_in":
         optouts.opt_in(turn.session, turn.member, keyword.by_carrier, turn.secret)
-
-
-def texts_per_meeting(turn: Turn) -> int:
-    """What the HELP text promises: one text per reminder offset, plus a possible change notice
-    and a waitlist seat."""
-    return len(turn.config.reminder_offsets) + 2
 
 
 def flood_reply(turn: Turn) -> list[str] | None:

@@ -13,10 +13,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.config import Config
 from app.models import ConsentPurpose, ConsentSource, Member, SmsStatus
 from app.services import members
 
 RESTORED_BY_OPT_IN = (ConsentPurpose.REMINDERS_SMS, ConsentPurpose.NOTICES)
+
+
+def texts_per_meeting(config: Config) -> int:
+    """What the HELP text promises: one text per reminder offset, plus a possible change notice
+    and a waitlist seat opening."""
+    return len(config.reminder_offsets) + 2
 
 
 def opt_out(session: Session, member: Member, by_carrier: bool, secret: str) -> None:

@@ -380,3 +380,20 @@ def test_a_picture_gets_i_can_only_read_text(phone, session):
 def test_an_empty_body_is_accepted(phone, session):
     started(phone, session, "en")
     assert phone.send("").status_code == 200
+
+
+def test_a_restart_loses_no_conversation_state(phone, session, settings, twilio):
+    """The list in view lives in the database: a new app (a restarted server) continues it."""
+    from app import create_app
+    from app.config import PLACEHOLDER_AUTH_TOKEN
+    from app.extensions import phoneline
+    from tests.conftest import Twilio
+
+    nearby_groups(session)
+    started(phone, session, "en")
+    phone.text("94110")
+    restarted = create_app(settings)
+    (reply,) = Phone(Twilio(restarted.test_client(), PLACEHOLDER_AUTH_TOKEN)).text("2")
+    assert reply.startswith("Circle 2: ")
+    phoneline(restarted).db.dispose()
+    phoneline(restarted).redis.close()

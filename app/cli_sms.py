@@ -44,7 +44,7 @@ def simulate_text(url: str | None, sender: str, message: str | None) -> None:
             sys.exit(1)
         click.echo(f"> {body}")
         for reply in replies or ["(no reply)"]:
-            click.echo(f"< {reply}")
+            click.echo("< " + reply.replace("\n", "\n  "))
 
 
 def register(cli: click.Group) -> None:
@@ -71,7 +71,7 @@ def _text(post: Post, sender: str, body: str) -> list[str]:
         "NumMedia": "0",
     }
     root = ElementTree.fromstring(post(params))  # noqa: S314 - the line's own TwiML
-    return [" ".join("".join(node.itertext()).split()) for node in root.iter("Message")]
+    return ["".join(node.itertext()).strip() for node in root.iter("Message")]
 
 
 def _signature(url: str, params: dict[str, str]) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import crisis
 from app.config import Config
-from app.models import ConsentSource, Facilitator, Member
+from app.models import ConsentSource, Facilitator, Member, SmsStatus
 from app.prompts import Catalog
 from app.services import conversations, members, optouts
 from sms import commands, grammar, keywords, safety
@@ -78,6 +78,8 @@ def _begin(
 ) -> Turn:
     member = members.find_or_create(session, message.sender)
     members.touch(member, now)
+    if member.sms_status is SmsStatus.PAUSED:  # SPEC §9: the next text un-pauses SMS
+        member.sms_status, member.sms_failure_streak = SmsStatus.OK, 0
     row, new = conversations.begin(session, message.sender, now)
     language = _language(member, conversations.get(row, "language"), message, catalog)
     if member.language is None and language != "en":

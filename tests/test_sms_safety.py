@@ -258,3 +258,10 @@ def test_the_flood_guard_lets_go_once_the_number_slows_down(phone, session, time
         phone.text(f"hello {n}")
     time_machine.shift(timedelta(minutes=6))
     assert phone.text("MENU") == [say("en", "sms.menu")]
+
+
+def test_a_text_from_a_paused_number_unpauses_its_sms(phone, session):
+    factories.member(session, MEMBER, sms_status=SmsStatus.PAUSED, sms_failure_streak=3)
+    session.commit()
+    phone.text("MENU")
+    assert fresh(session).scalar(select(Member.sms_status)) is SmsStatus.OK

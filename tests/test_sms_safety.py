@@ -265,3 +265,15 @@ def test_a_text_from_a_paused_number_unpauses_its_sms(phone, session):
     session.commit()
     phone.text("MENU")
     assert fresh(session).scalar(select(Member.sms_status)) is SmsStatus.OK
+
+
+def test_a_crisis_text_at_three_in_the_morning_is_answered_at_once(phone, time_machine):
+    """Quiet hours hold automated sends only; the crisis reply is the webhook's own answer."""
+    time_machine.move_to(datetime(2026, 11, 26, 11, 0, tzinfo=UTC))  # 03:00 in San Francisco
+    assert phone.text("i want to die") == [say("en", "sms.crisis")]
+
+
+def test_one_number_flooding_does_not_silence_another(phone, twilio):
+    for _ in range(22):
+        phone.text("MENU")
+    assert Phone(twilio, "+14155550155").text("MENU")[0] == say("en", "sms.menu")

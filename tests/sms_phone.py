@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -23,14 +23,14 @@ def messages(document: bytes | str) -> list[str]:
 class Phone:
     sent: ClassVar[list[str]] = []  # every body texted in this test, for the log scan
 
-    def __init__(self, twilio, number: str = MEMBER) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, twilio: Any, number: str = MEMBER) -> None:
         self.twilio = twilio
         self.number = number
 
     def text(self, body: str, **extra: str) -> list[str]:
         return messages(self.send(body, **extra).data)
 
-    def send(self, body: str, sid: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+    def send(self, body: str, sid: str | None = None, **extra: str) -> Any:
         Phone.sent.append(body)
         form = {
             "MessageSid": sid or "SM" + uuid.uuid4().hex,
@@ -61,7 +61,7 @@ def say(language: str, key: str, **params: object) -> str:
 MISSION = (37.7485, -122.4184)  # ZIP 94110
 
 
-def nearby_groups(session, count: int = 4, **fields: object):  # type: ignore[no-untyped-def]
+def nearby_groups(session: Any, count: int = 4, **fields: object) -> list[Any]:
     """``count`` in-person groups around ZIP 94110, each with a meeting in 3 days, committed."""
     from datetime import timedelta
 

@@ -3,7 +3,7 @@
 from flask.cli import ScriptInfo
 
 from app.cli import cli
-from tests.sms_phone import nearby_groups, say
+from tests.sms_phone import nearby_groups, no_personal_data_in_logs, say  # noqa: F401 - log scan
 
 
 def simulate(app, *args, input=None):

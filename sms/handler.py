@@ -32,7 +32,7 @@ def handle(
         return _facilitator_reply(session, facilitator, keyword, config, catalog)
     turn = _begin(session, message, config, catalog, now)
     replies = _member_reply(turn, keyword)
-    if optouts.texts_blocked(turn.member) and not turn.erased:
+    if optouts.texts_blocked(turn.member):
         return []  # Twilio refuses SMS to a number that texted STOP
     return replies
 

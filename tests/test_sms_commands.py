@@ -66,6 +66,11 @@ def test_a_first_message_that_is_not_a_command_gets_the_welcome(phone):
     assert phone.text("hi there") == [say("en", "sms.welcome")]
 
 
+def test_a_known_spanish_speaker_is_welcomed_in_spanish(phone, session):
+    known_member(session, "es")
+    assert phone.text("hola") == [say("es", "sms.welcome")]
+
+
 def test_a_first_message_that_is_a_command_gets_its_answer_then_the_footer(phone):
     assert phone.text("MENU") == [say("en", "sms.menu"), say("en", "sms.first_footer")]
 
@@ -236,27 +241,31 @@ def reminded(session, phone, minutes_ago=5):
     return rsvp
 
 
-def test_two_answering_a_reminder_cancels_even_with_a_list_in_view(phone, session):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_two_answering_a_reminder_cancels_even_with_a_list_in_view(phone, session, language):
     nearby_groups(session)
-    started(phone, session, "en")
+    started(phone, session, language)
     phone.text("94110")
-    phone.text("RSVP 1")
+    phone.text(f"{WORDS[language]['rsvp']} 1")
     phone.text("94110")  # a list is in view ...
     reminded(session, phone, minutes_ago=0)  # ... and then the reminder arrives
     (reply,) = phone.text("2")
-    assert reply.startswith("OK, we gave up your seat at Circle 1")
+    gave_up = CATALOG.template(language, "sms.reminder_reply.not_coming").split("{name}")[0]
+    assert reply.startswith(gave_up + "Circle 1")
     assert fresh(session).scalar(select(Rsvp.status)) is RsvpStatus.CANCELLED
 
 
-def test_one_answering_a_reminder_confirms(phone, session):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_answering_a_reminder_confirms(phone, session, language):
     (group,) = nearby_groups(session, count=1)
-    member = known_member(session, "en")
+    member = known_member(session, language)
     session.add(Rsvp(member_id=member.id, meeting_id=group.meetings[0].id,
                      status=RsvpStatus.CONFIRMED, source="sms"))  # fmt: skip
     session.commit()
     reminded(session, phone, minutes_ago=60)
     reply = phone.text("1")[0]
-    assert reply.startswith("Thank you. See you at Circle 1")
+    thanks = CATALOG.template(language, "sms.reminder_reply.coming").split("{name}")[0]
+    assert reply.startswith(thanks + "Circle 1")
 
 
 def test_a_reminder_older_than_12_hours_is_not_answered_by_a_number(phone, session):

@@ -15,6 +15,7 @@ from app.config import load_config
 from app.db import make_database
 from app.embedded_redis import EmbeddedRedis
 from app.extensions import QUEUE_NAMES, Phoneline
+from app.gateway import Gateway
 from app.prompts import load_catalog
 
 
@@ -60,6 +61,7 @@ def _bind_services(config: Any) -> Phoneline:
         prompts=load_catalog(),
         queues={name: Queue(name, connection=connection) for name in QUEUE_NAMES},
         embedded_redis=embedded,
+        gateway=Gateway(config),
     )
 
 

@@ -104,6 +104,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
     from app import create_app
     from app.logging_setup import configure_logging
+    from app.simulator.dev import start_beside
 
     configure_logging()
     env = {**os.environ, "PHONELINE_PORT": str(port)}
@@ -113,6 +114,8 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     # SIGTERM (from a process manager or a test) unwinds like Ctrl-C, so the worker child is
     # stopped and the embedded Redis is released instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if simulator := start_beside(app, env):  # development with placeholder credentials only
+        click.echo(f"Twilio API simulator (no real texts or calls): {simulator.url}")
     with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

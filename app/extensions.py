@@ -15,6 +15,7 @@ from app.prompts import Catalog
 
 if TYPE_CHECKING:
     from app.embedded_redis import EmbeddedRedis
+    from app.gateway import Gateway
 
 # Queues in the order a worker serves them: replies to members and alerts ahead of bulk.
 QUEUE_NAMES = ("replies", "alerts", "default", "bulk")
@@ -28,6 +29,7 @@ class Phoneline:
     prompts: Catalog
     queues: dict[str, Queue] = field(default_factory=dict)
     embedded_redis: EmbeddedRedis | None = None
+    gateway: Gateway | None = None
 
 
 def phoneline(app: Flask | None = None) -> Phoneline:
@@ -45,3 +47,10 @@ def db() -> Database:
 
 def prompts() -> Catalog:
     return phoneline().prompts
+
+
+def gateway() -> Gateway:
+    """The Twilio gateway; ``Phoneline.gateway`` is optional only so tests can build one by hand."""
+    built = phoneline().gateway
+    assert built is not None, "create_app() binds the gateway"
+    return built

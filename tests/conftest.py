@@ -24,6 +24,7 @@ from app.db import Base, make_database
 from app.embedded_redis import EmbeddedRedis
 from app.extensions import phoneline
 from app.migrate import upgrade
+from tests.simulator_fixtures import *  # noqa: F403 - the simulator fixtures
 from tests.twilio_signing import signed_post
 
 BASE_URL = "http://127.0.0.1:5000"

@@ -1,0 +1,302 @@
+"""A virtual phone call: fetch TwiML from the app and run it as Twilio does.
+
+Silence on a ``<Gather>`` runs the verb after it; the end of a document hangs up; ``<Redirect>``
+and every ``action`` fetch the next document, signed. ``<Dial><Number>`` rings another virtual
+phone, runs the number's ``url`` (a screen) on that phone's leg, and bridges when the screen
+ends without hanging up. Each document is checked with ``check_twiml`` and its problems are kept
+on the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+from xml.etree import ElementTree
+
+from app.simulator.phones import HangUp, Keys, Phone, Script, Silence, Speech, Talk
+from app.simulator.records import API_VERSION, Call, Heard, Recording
+from app.twiml_checker import check_twiml
+
+if TYPE_CHECKING:
+    from app.simulator.server import Simulator
+
+MAX_DOCUMENTS = 200  # a flow that loops forever is a bug; a real call would cost money
+APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
+Params = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Next:
+    """Where the call goes after a document: fetch ``url`` with ``params``."""
+
+    url: str
+    method: str = "POST"
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class Ended(Exception):
+    """The caller hung up, or the document hung up."""
+
+
+class _Moved(Ended):
+    """Not a hang-up: a REST update gave the call new TwiML while it was waiting for input."""
+
+
+class CallSession:
+    def __init__(self, sim: Simulator, call: Call, script: Script, extra: Params | None = None):
+        self.sim = sim
+        self.call = call
+        self.script = script
+        self.extra = extra or {}
+        self.hung_up_by_document = False
+        self.on_answer: Callable[[], None] | None = None  # runs once the first document is in
+
+    def run(self, first: Next | str) -> None:
+        """Run documents until the call ends; ``first`` is a URL or an inline TwiML string."""
+        try:
+            self._run(first)
+        except Ended:  # hung up through the API while a redirect was being taken
+            return
+
+    def _run(self, first: Next | str) -> None:
+        step = first if isinstance(first, Next) else self._run_document(first, self.call.url or "")
+        for _ in range(MAX_DOCUMENTS):
+            if step is None:
+                return
+            step = self._follow(step)
+        self.call.problems.append(f"more than {MAX_DOCUMENTS} documents in one call")
+
+    def _follow(self, step: Next) -> Next | None:
+        document = self._fetch(step)
+        if self.on_answer is not None:
+            hook, self.on_answer = self.on_answer, None
+            hook()
+        if document is None:
+            self.call.heard.append(Heard(APPLICATION_ERROR, kind="say"))
+            return None
+        return self._run_document(document, step.url)
+
+    def _fetch(self, step: Next) -> str | None:
+        params = [*self.base_params().items(), *step.params]
+        self.call.documents.append(step.url)
+        answer = self.sim.webhooks.send(step.url, params, step.method)
+        if answer.status != 200:
+            self.call.problems.append(f"{step.url} answered HTTP {answer.status} (Twilio 11200)")
+            return None
+        return answer.body.decode("utf-8", "replace")
+
+    def base_params(self) -> Params:
+        call = self.call
+        params = {
+            "AccountSid": call.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": call.sid,
+            "CallStatus": call.status,
+            "Called": call.to,
+            "Caller": call.from_,
+            "Direction": call.direction,
+            "From": call.from_,
+            "To": call.to,
+        }
+        if call.parent_call_sid:
+            params["ParentCallSid"] = call.parent_call_sid
+        if call.answered_by and not call.async_amd_callback:
+            params["AnsweredBy"] = call.answered_by
+        return {**params, **self.extra}
+
+    def _run_document(self, document: str, url: str) -> Next | None:
+        problems = check_twiml(document)
+        self.call.problems.extend(f"{url}: {p}" for p in problems)
+        try:
+            root = ElementTree.fromstring(document)  # noqa: S314 - the app's own TwiML
+        except ElementTree.ParseError:
+            self.call.heard.append(Heard(APPLICATION_ERROR, kind="say"))  # Twilio 12100
+            return None
+        try:
+            for verb in root:
+                change = self._pending_change()
+                if change is not None:
+                    return change
+                step = self._run_verb(verb, url)
+                if step is not None:
+                    return step
+        except _Moved:
+            return self._pending_change()
+        except Ended:
+            return None
+        return None
+
+    def _pending_change(self) -> Next | None:
+        """A REST update of the call (new URL or TwiML, or hang up) replaces what runs."""
+        call = self.call
+        if call.hangup_requested:
+            raise Ended
+        if call.redirect is not None:
+            url, method = call.redirect
+            call.redirect = None
+            return Next(url, method)
+        if call.redirect_twiml is not None:
+            twiml, call.redirect_twiml = call.redirect_twiml, None
+            return self._run_document(twiml, call.url or "")
+        return None
+
+    def _run_verb(self, verb: ElementTree.Element, url: str) -> Next | None:
+        handler = self._handlers().get(verb.tag)
+        if handler is None:
+            self.call.problems.append(f"the simulator does not run <{verb.tag}>; skipped")
+            return None
+        return handler(verb, url)
+
+    def _handlers(self) -> dict[str, Callable[[ElementTree.Element, str], Next | None]]:
+        return {
+            "Say": self._say,
+            "Play": self._play,
+            "Pause": lambda verb, url: None,
+            "Gather": self._gather,
+            "Record": self._record,
+            "Redirect": self._redirect,
+            "Dial": self._dial,
+            "Hangup": self._hangup,
+            "Reject": self._hangup,
+        }
+
+    def _say(self, verb: ElementTree.Element, url: str) -> None:
+        loops = int(verb.get("loop") or 1) or 1
+        for _ in range(min(loops, 3)):
+            text = " ".join("".join(verb.itertext()).split())
+            self.call.heard.append(Heard(text, verb.get("voice"), verb.get("language")))
+
+    def _play(self, verb: ElementTree.Element, url: str) -> None:
+        self.call.heard.append(Heard((verb.text or verb.get("digits") or "").strip(), kind="play"))
+
+    def _hangup(self, verb: ElementTree.Element, url: str) -> None:
+        self.hung_up_by_document = True
+        raise Ended
+
+    def _redirect(self, verb: ElementTree.Element, url: str) -> Next:
+        return Next(urljoin(url, (verb.text or "").strip()), verb.get("method", "POST"))
+
+    def _listen(self, verb: str) -> Keys | Speech | Silence | Talk:
+        call = self.call
+        if call.hangup_requested:
+            raise Ended
+        if call.redirect is not None or call.redirect_twiml is not None:
+            raise _Moved  # the app moved the call while the caller was listening
+        choice = self.script.next_input(self.call, verb)
+        if isinstance(choice, HangUp):
+            raise Ended
+        return choice
+
+    def _gather(self, verb: ElementTree.Element, url: str) -> Next | None:
+        for child in verb:
+            if child.tag in ("Say", "Play"):
+                self._run_verb(child, url)
+        choice = self._listen("Gather")
+        params = _gather_result(verb, choice)
+        if params is None:
+            if verb.get("actionOnEmptyResult") != "true":
+                return None  # silence: on to the verb after the Gather
+            params = {}
+        action = urljoin(url, verb.get("action") or url)
+        return Next(action, verb.get("method", "POST"), tuple(params.items()))
+
+    def _record(self, verb: ElementTree.Element, url: str) -> Next | None:
+        if verb.get("playBeep", "true") != "false":
+            self.call.heard.append(Heard("beep", kind="beep"))
+        choice = self._listen("Record")
+        seconds = choice.seconds if isinstance(choice, Talk) else 3
+        if isinstance(choice, Silence) or seconds == 0:
+            return None  # Twilio skips the action when nothing was recorded
+        recording = self.sim.add_recording(self.call, seconds)
+        self._recording_status(verb, url, recording)
+        params = {
+            "RecordingSid": recording.sid,
+            "RecordingUrl": recording.json()["media_url"],
+            "RecordingDuration": str(seconds),
+            "Digits": choice.digits if isinstance(choice, Keys) else "hangup",
+        }
+        action = urljoin(url, verb.get("action") or url)
+        return Next(action, verb.get("method", "POST"), tuple(params.items()))
+
+    def _recording_status(self, verb: ElementTree.Element, url: str, recording: Recording) -> None:
+        target = verb.get("recordingStatusCallback")
+        if not target:
+            return
+        params = [
+            ("AccountSid", recording.account_sid),
+            ("CallSid", recording.call_sid),
+            ("RecordingSid", recording.sid),
+            ("RecordingUrl", recording.json()["media_url"]),
+            ("RecordingStatus", "completed"),
+            ("RecordingDuration", str(recording.duration)),
+            ("RecordingChannels", "1"),
+            ("RecordingSource", "RecordVerb"),
+        ]
+        method = verb.get("recordingStatusCallbackMethod", "POST")
+        self.sim.later(
+            recording.sid, lambda: self.sim.webhooks.send(urljoin(url, target), params, method)
+        )
+
+    def _dial(self, verb: ElementTree.Element, url: str) -> Next | None:
+        numbers = [n for n in verb if n.tag == "Number"]
+        if not numbers and (verb.text or "").strip():
+            numbers = [ElementTree.Element("Number")]
+            numbers[0].text = verb.text
+        caller_id = verb.get("callerId") or self.call.from_
+        status, leg = "failed", None
+        for number in numbers:
+            status, leg = self._ring(number, caller_id, url)
+            if leg is not None:
+                break
+        params = {"DialCallStatus": status}
+        if leg is not None:
+            params.update(DialCallSid=leg.sid, DialCallDuration=str(leg.duration or 0))
+        action = verb.get("action")
+        if not action:
+            return None
+        return Next(urljoin(url, action), verb.get("method", "POST"), tuple(params.items()))
+
+    def _ring(
+        self, number: ElementTree.Element, caller_id: str, url: str
+    ) -> tuple[str, Call | None]:
+        phone = self.sim.phone((number.text or "").strip())
+        leg = self.sim.add_call(
+            to=phone.number, from_=caller_id, direction="outbound-dial", url=None,
+            parent_call_sid=self.call.sid,
+        )  # fmt: skip
+        if phone.answer in ("no-answer", "busy", "failed"):
+            self.sim.end_call(leg, phone.answer)
+            return phone.answer, None
+        self.sim.answer_call(leg, "human" if phone.answer == "human" else "machine_start")
+        screen = number.get("url")
+        accepted = True
+        if screen:
+            session = CallSession(self.sim, leg, phone.script)
+            session.run(Next(urljoin(url, screen), number.get("method", "POST")))
+            accepted = not session.hung_up_by_document and not leg.hangup_requested
+        if accepted:
+            self._bridge(leg, phone)
+        self.sim.end_call(leg, "completed")
+        return "completed", leg
+
+    def _bridge(self, leg: Call, phone: Phone) -> None:
+        leg.bridged_with = self.call.sid
+        self.call.bridged_with = leg.sid
+        self.sim.talk(leg, phone.talk_seconds)
+
+
+def _gather_result(
+    verb: ElementTree.Element, choice: Keys | Speech | Silence | Talk
+) -> Params | None:
+    inputs = (verb.get("input") or "dtmf").split()
+    if isinstance(choice, Keys) and "dtmf" in inputs:
+        finish = verb.get("finishOnKey", "#")
+        digits = choice.digits.split(finish)[0] if finish else choice.digits
+        limit = verb.get("numDigits")
+        digits = digits[: int(limit)] if limit and limit.isdigit() else digits
+        return {"Digits": digits} if digits or finish in choice.digits else None
+    if isinstance(choice, Speech) and "speech" in inputs:
+        return {"SpeechResult": choice.text, "Confidence": f"{choice.confidence:.2f}"}
+    return None

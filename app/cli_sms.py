@@ -1,19 +1,24 @@
 """``phoneline simulate text [--url URL] [--from NUMBER] [MESSAGE]``: a terminal texter (SPEC §4).
 
-It posts to the SMS webhook exactly as Twilio does (form fields, ``X-Twilio-Signature`` made with
-the auth token) and prints the messages in the TwiML answer. Without ``--url`` it texts the app
-in-process; with it, a running ``phoneline serve``. Without MESSAGE it reads one text per line
-from standard input until end of input.
+With ``--url`` it posts to that line's SMS webhook exactly as Twilio does (form fields,
+``X-Twilio-Signature`` made with the auth token) and prints the messages in the TwiML answer.
+Without it, when a ``phoneline serve`` of this instance runs the Twilio API simulator, the text
+goes through the simulator's virtual phone, so the carrier's keyword handling applies as it would
+on a real phone ("STOP" gets the carrier's reply and blocks the number); else it texts the app
+in-process. Without MESSAGE it reads one text per line from standard input until end of input.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
+from typing import Any
 from xml.etree import ElementTree
 
 import click
@@ -34,11 +39,11 @@ Post = Callable[[dict[str, str]], bytes]
 @with_appcontext
 def simulate_text(url: str | None, sender: str, message: str | None) -> None:
     """A terminal texter: what you type is texted to the line; its replies are printed."""
-    post = _http_post(url.rstrip("/")) if url else _in_process_post()
+    send = _chosen_route(url, sender)
     bodies = [message] if message is not None else _lines()
     for body in bodies:
         try:
-            replies = _text(post, sender, body)
+            replies = send(body)
         except (urllib.error.URLError, OSError) as error:
             click.echo(f"the line did not answer: {type(error).__name__}", err=True)
             sys.exit(1)
@@ -54,6 +59,52 @@ def register(cli: click.Group) -> None:
         group = click.Group("simulate", help="Terminal phones for the line.")
         cli.add_command(group)
     group.add_command(simulate_text)
+
+
+def _chosen_route(url: str | None, sender: str) -> Callable[[str], list[str]]:
+    if url:
+        post = _http_post(url.rstrip("/"))
+    else:
+        simulator = _running_simulator()
+        if simulator is not None:
+            return lambda body: _via_simulator(simulator, sender, body)
+        post = _in_process_post()
+    return lambda body: _text(post, sender, body)
+
+
+def _running_simulator() -> str | None:
+    """The simulator a ``serve`` of this instance started, if it still answers."""
+    from app.simulator.dev import URL_FILE
+
+    path = phoneline().config.instance_path / URL_FILE
+    if not path.exists():
+        return None
+    url = path.read_text().strip()
+    try:
+        _simulator_request(url, "/inbox", sender=DEFAULT_FROM)
+    except (urllib.error.URLError, OSError):
+        return None
+    return url
+
+
+def _via_simulator(simulator: str, sender: str, body: str) -> list[str]:
+    answer = _simulator_request(simulator, "/texts", sender, {"Body": body})
+    return [str(reply) for reply in answer["replies"]]
+
+
+def _simulator_request(
+    simulator: str, what: str, sender: str, form: dict[str, str] | None = None
+) -> dict[str, Any]:
+    config = phoneline().config
+    credentials = base64.b64encode(f"{config.account_sid}:{config.auth_token}".encode()).decode()
+    request = urllib.request.Request(  # noqa: S310 - the local simulator's own URL
+        f"{simulator}/_simulator/phones/{urllib.parse.quote(sender, safe='+')}{what}",
+        data=urllib.parse.urlencode(form).encode() if form is not None else None,
+        headers={"Authorization": f"Basic {credentials}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
 
 
 def _lines() -> list[str]:

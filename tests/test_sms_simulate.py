@@ -3,6 +3,8 @@
 from flask.cli import ScriptInfo
 
 from app.cli import cli
+from app.extensions import phoneline
+from app.simulator.dev import URL_FILE
 from tests.sms_phone import nearby_groups, no_personal_data_in_logs, say  # noqa: F401 - log scan
 
 
@@ -35,3 +37,22 @@ def test_a_line_that_does_not_answer_exits_with_1(app):
     result = simulate(app, "--url", "http://127.0.0.1:9", "MENU")
     assert result.exit_code == 1
     assert "did not answer" in result.output
+
+
+def test_with_a_simulator_running_texts_go_through_its_carrier(app, simulator):
+    """As on a real phone: the carrier answers STOP itself, and the line adds nothing."""
+    url_file = phoneline(app).config.instance_path / URL_FILE
+    url_file.write_text(simulator.url + "\n")
+    try:
+        result = simulate(app, "--from", "+14155550143", input="STOP\nMENU\nSTART\n")
+    finally:
+        url_file.unlink()
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "> STOP",
+        "< <carrier STOP reply>",
+        "> MENU",
+        "< (no reply)",
+        "> START",
+        "< <carrier START reply>",
+    ]

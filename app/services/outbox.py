@@ -16,7 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import OutboxItem, OutboxKind, OutboxPurpose, OutboxStatus
+from app.models import (
+    ConsentPurpose,
+    OutboxItem,
+    OutboxKind,
+    OutboxPurpose,
+    OutboxStatus,
+    SmsStatus,
+)
+from app.services import members
 
 # Lower goes first: replies and crisis messages ahead of alerts, alerts ahead of bulk.
 PRIORITY = {
@@ -124,3 +132,31 @@ def withdraw_automated(session: Session, member_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# The consent each automated purpose needs; replies, crisis texts and alerts need none (SPEC §6).
+_CONSENT_FOR = {
+    (OutboxKind.SMS, OutboxPurpose.REMINDER): ConsentPurpose.REMINDERS_SMS,
+    (OutboxKind.CALL, OutboxPurpose.REMINDER): ConsentPurpose.REMINDERS_CALL,
+    (OutboxKind.SMS, OutboxPurpose.NOTICE): ConsentPurpose.NOTICES,
+    (OutboxKind.CALL, OutboxPurpose.NOTICE): ConsentPurpose.NOTICES,
+    (OutboxKind.SMS, OutboxPurpose.BROADCAST): ConsentPurpose.BROADCASTS,
+}
+_SMS_REFUSED = (SmsStatus.BLOCKED, SmsStatus.INVALID, SmsStatus.NO_SMS)
+
+
+def may_send(session: Session, item: OutboxItem, secret: str) -> bool:
+    """Whether this row may go out now: no SMS to a number Twilio blocked (STOP) or that cannot
+    take SMS; nothing automated without the latest ledger entry for its purpose granting it
+    (so a member who opted out gets no broadcast, reminder or notice)."""
+    if item.kind is OutboxKind.SMS and _sms_refused(session, item.recipient):
+        return False
+    needed = _CONSENT_FOR.get((item.kind, item.purpose))
+    if needed is None:
+        return item.purpose in NOT_AUTOMATED
+    return members.has_consent(session, item.recipient, needed, secret)
+
+
+def _sms_refused(session: Session, recipient: str) -> bool:
+    member = members.find(session, recipient)
+    return member is not None and member.sms_status in _SMS_REFUSED

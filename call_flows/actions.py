@@ -496,15 +496,14 @@ def stop_everything(ctx: CallContext, state: CallState, arg: str | None) -> Outc
 
 @action
 def delete_member(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    from app.services import rsvps
+    """The same erasure as the SMS DELETE and ``phoneline member delete``: everything but the
+    consent ledger, which records the revocations first."""
+    from app.services import erasure
 
     stop_everything(ctx, state, None)
     member = members.find(ctx.session, ctx.caller) if ctx.caller else None
     if member is not None:
-        for rsvp in rsvps.upcoming_for(ctx.session, member.id, ctx.now):
-            rsvps.cancel(ctx.session, rsvp.id, ctx.now)
-        ctx.session.delete(member)
-        ctx.session.flush()
+        erasure.forget_member(ctx.session, member, ctx.config.secret_key)
     return Outcome("ok")
 
 

@@ -419,7 +419,7 @@ def cancel_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 @action
 def callback_start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    return Outcome("has_number" if ctx.number(state) else "no_number")
+    return Outcome("has_number" if ctx.callback_number(state) else "no_number")
 
 
 @action
@@ -430,8 +430,15 @@ def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -
     number = numbers.callback_target(ctx.session, ctx.config, entered)
     if number is None:
         return Outcome("refused")
-    state.vars["keyed_number"] = number
+    state.vars["typed_number"] = number
     return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
+
+
+@action
+def confirm_callback_number(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """The caller said the read-back was right: only now is it where the callback goes."""
+    state.vars["callback_number"] = state.vars.pop("typed_number")
+    return Outcome("ok")
 
 
 @action
@@ -441,7 +448,7 @@ def keep_recording(ctx: CallContext, state: CallState, arg: str | None) -> Outco
 
 @action
 def open_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    number = ctx.number(state)
+    number = ctx.callback_number(state)
     assert number is not None, "the callback flow collects a number first"
     member = members.find_or_create(ctx.session, number, state.language)
     request = callbacks.NewRequest(

@@ -30,8 +30,15 @@ class CallContext:
     stir: str | None
 
     def number(self, state: CallState) -> str | None:
-        """The caller's number, or the one they keyed in after withholding their caller ID."""
-        return self.caller or state.vars.get("keyed_number")
+        """The caller's own number (caller ID). A number keyed in for a callback is never the
+        caller's identity: it is only where that callback goes (``callback_number``), or a
+        caller could act for, and learn about, whoever owns it."""
+        return self.caller
+
+    def callback_number(self, state: CallState) -> str | None:
+        """Where a requested callback goes: caller ID, else the keyed-in number once the caller
+        confirmed its read-back."""
+        return self.caller or state.vars.get("callback_number")
 
     def member(self, state: CallState) -> Member | None:
         number = self.number(state)

@@ -398,11 +398,12 @@ def _callback() -> list[Node]:
             "callback_number_readback",
             None,
             (
-                _c("1", "choice.right", "callback_intro", words="voice.words.yes"),
+                _c("1", "choice.right", "callback_number_confirmed", words="voice.words.yes"),
                 _c("2", "choice.again", "callback_number", words="voice.words.no"),
             ),
             back="callback_number",
         ),
+        Action("callback_number_confirmed", "confirm_callback_number", {"ok": "callback_intro"}),
         Record("callback_record", "voice.callback.record", "callback_recorded"),
         Action("callback_recorded", "keep_recording", {"ok": "callback_voicemail"}),
         _yes_no(
@@ -412,9 +413,9 @@ def _callback() -> list[Node]:
             "callback_open",
             back="callback_intro",
         ),
-        Action("callback_open_vm", "open_callback", {"ok": "callback_done"}, arg="yes"),
-        Action("callback_open", "open_callback", {"ok": "callback_done"}, arg="no"),
-        Say("callback_done", "voice.callback.done", "anything_else"),
+        # open_callback itself says "your request is in" (with the line's number), once.
+        Action("callback_open_vm", "open_callback", {"ok": "anything_else"}, arg="yes"),
+        Action("callback_open", "open_callback", {"ok": "anything_else"}, arg="no"),
     ]
 
 

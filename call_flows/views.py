@@ -20,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from app.db import utcnow
 from app.extensions import config, db, phoneline, prompts
-from app.phones import caller_number
+from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature
 from call_flows import calls
 from call_flows.context import CallContext
@@ -57,9 +57,16 @@ def call_context() -> Iterator[CallContext]:
             redis=phoneline().redis,
             now=utcnow(),
             call_sid=request.form.get("CallSid", ""),
-            caller=caller_number(party, settings.default_region),
+            caller=_usable_number(party, settings.default_region),
             stir=request.form.get("StirVerstat"),
         )
+
+
+def _usable_number(party: str | None, region: str) -> str | None:
+    """Caller ID the line may call back and text: a number outside DEFAULT_REGION (or an N11 or
+    premium one) is treated as withheld, so the caller keys in a number to be called on."""
+    number = caller_number(party, region)
+    return number if number is not None and dialable(number, region) else None
 
 
 def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[], Response]:

@@ -94,7 +94,7 @@ def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
 
 
 def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_number(twilio, session):
-    run_call(
+    heard = run_call(
         twilio,
         [
             ("1", None),
@@ -108,6 +108,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
         ],
         caller="anonymous",
     )
+    assert heard.said.count("Your request is in") == 1
     request = fresh(session).scalars(select(CallbackRequest)).one()
     assert request.member.phone == "+14155550123"
     assert request.voicemail_ok and request.recording_sid and not request.urgent

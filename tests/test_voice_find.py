@@ -6,7 +6,15 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.models import ConsentPurpose, GroupFormat, Member, OutboxItem, Rsvp, RsvpStatus
+from app.models import (
+    CallbackRequest,
+    ConsentPurpose,
+    GroupFormat,
+    Member,
+    OutboxItem,
+    Rsvp,
+    RsvpStatus,
+)
 from app.services import members, rsvps, schedules, zips
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
@@ -282,3 +290,47 @@ def test_with_three_groups_or_fewer_the_caller_hears_them_and_can_go_back_and_fo
             ("4", "not available on this phone"),
         ],
     )
+
+
+STRANGER = "+14155550123"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_number_keyed_in_for_a_callback_never_becomes_the_callers_identity(
+    twilio, session, mission
+):
+    """A caller who withholds caller ID and types someone else's number must not act for that
+    person, nor learn anything about them, whether or not they confirm the read-back."""
+    factories.member(session, phone=STRANGER, language="en", sms_status="blocked")
+    session.commit()
+    heard = run_call(
+        twilio,
+        [
+            ("1", None),
+            ("3", "enter the 10-digit phone number"),
+            (STRANGER[2:], "I heard 4, 1, 5"),
+            ("2", "enter the 10-digit phone number"),
+            ("*", "To find a group, press 1"),
+            ("1", None),
+            ("94110", "I heard 9, 4, 1, 1, 0"),
+            ("1", "I found 4 groups"),
+            ("1", "Group 1 of 4"),
+            ("2", "not available on this phone"),
+            ("1", "not available on this phone"),
+        ],
+        caller="anonymous",
+    )
+    assert "Texts from this line are off" not in heard.said
+    fresh(session)
+    assert session.scalars(select(OutboxItem)).all() == []
+    assert session.scalars(select(Rsvp)).all() == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_caller_from_outside_the_region_keys_in_a_number_to_be_called_on(twilio, session):
+    run_call(
+        twilio,
+        [("1", None), ("3", "enter the 10-digit phone number")],
+        caller="+442071838750",
+    )
+    assert fresh(session).scalars(select(CallbackRequest)).all() == []

@@ -78,6 +78,13 @@ POSITIVE = [
     "No hay salida para mí",
     "Tengo una pistola",
     "Voy a matar a alguien",
+    "Me quiero matar",
+    "I took a bunch of pills",
+    "I swallowed pills",
+    "Tomé muchas pastillas",
+    "Me tomé un montón de pastillas",
+    "k.m.s",
+    "i want to k m s",
 ]
 
 BENIGN_CORE = [

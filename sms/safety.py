@@ -56,9 +56,10 @@ def keyword_reply(turn: Turn, keyword: Keyword) -> list[str] | None:
     """Carrier keywords: recorded, answered by Twilio (empty reply). The line's own: one
     confirmation. None when the text is not really an opt-in (a "yes." from someone who never
     stopped) and should be read as a command."""
-    stopped = optouts.opted_out(turn.session, turn.member, turn.secret)
-    if keyword.kind == "opt_in" and not keyword.by_carrier and not stopped:
-        return None
+    if keyword.kind == "opt_in" and not optouts.opted_out(turn.session, turn.member, turn.secret):
+        # Nothing to undo, so nothing to grant: a "yes" is not consent to reminders. When
+        # Twilio said it handled the word (OptOutType), it has answered; else read it as text.
+        return [] if turn.message.opt_out_type else None
     _record(turn, keyword)
     log.info(
         "sms keyword sid=%s kind=%s carrier=%s",

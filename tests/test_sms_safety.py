@@ -163,6 +163,15 @@ def test_carrier_start_unblocks_and_restores_meeting_texts(phone, session):
     assert not members.has_consent(session, MEMBER, ConsentPurpose.BROADCASTS, SECRET)
 
 
+@pytest.mark.parametrize("opt_out_type", [None, "START"])
+def test_a_yes_from_someone_who_never_stopped_grants_nothing(phone, session, opt_out_type):
+    phone.text("hello")
+    extra = {"OptOutType": opt_out_type} if opt_out_type else {}
+    phone.text("Yes", **extra)
+    for purpose in ConsentPurpose:
+        assert not members.has_consent(fresh(session), MEMBER, purpose, SECRET), purpose
+
+
 def test_empezar_after_a_line_stop_confirms_once_in_spanish(phone, session):
     phone.text("PARAR")
     assert phone.text("EMPEZAR") == [say("es", "optout.start")]

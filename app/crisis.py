@@ -4,8 +4,9 @@ member text), run before any command.
 The phrases live in ``crisis_phrases.yaml``, a reviewed and versioned data file. Text and phrases
 go through the same ``normalise``: lower case, accents dropped, apostrophes joined ("don't" is
 "dont"), other punctuation made a space, runs of a repeated letter collapsed ("killl" and "kill"
-both become "kil"), letters spelled one by one joined ("k.m.s" is "kms"), then slang rewritten word by word ("kms" -> "kill myself"). A phrase matches
-when its words appear together and in order. A match carries the phrase's id and the list's
+both become "kil"), letters spelled one by one joined ("k.m.s" is "kms"), then slang
+rewritten word by word ("kms" -> "kill myself"). A phrase matches when its words appear
+together and in order. A match carries the phrase's id and the list's
 version, never the text that matched, so it can be logged.
 """
 

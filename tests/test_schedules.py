@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import phoneline
 from app.models import Meeting, MeetingStatus
-from app.services import schedules
+from app.services import rsvps, schedules
 from app.services.schedules import ScheduleError, Slot
 from tests import factories
 from workers.sweep import sweep_once
@@ -134,6 +134,19 @@ def test_an_occurrence_dropped_from_the_schedule_without_rsvps_disappears(sessio
     changes = schedules.materialise(session, group, NOW)
     assert {m.starts_at.astimezone(LA).weekday() for m in meetings_of(session, group)} == {2}
     assert changes.deleted == 18 and not changes.removed_with_rsvps
+
+
+def test_an_occurrence_dropped_with_only_cancelled_rsvps_can_no_longer_be_booked(session):
+    group = factories.group(session, schedule="FREQ=WEEKLY;BYDAY=TU")
+    schedules.materialise(session, group, NOW)
+    tuesday = meetings_of(session, group)[0]
+    booked = rsvps.create(session, factories.member(session), tuesday.id, "sms", NOW)
+    rsvps.cancel(session, booked.rsvp.id, NOW)
+    group.schedule = "FREQ=WEEKLY;BYDAY=WE"
+    schedules.materialise(session, group, NOW)
+    assert tuesday.status is MeetingStatus.CANCELLED
+    with pytest.raises(rsvps.RsvpRefused, match="cancelled"):
+        rsvps.create(session, factories.member(session), tuesday.id, "sms", NOW)
 
 
 def test_the_sweep_extends_the_horizon_when_it_runs_short(session):

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.models import Group, Meeting, MeetingStatus, Rsvp, RsvpStatus
 
 # How far ahead meetings exist as rows: long enough that a monthly group always has a next
@@ -214,6 +215,10 @@ def _remove(session: Session, meeting: Meeting, changes: Changes) -> None:
     if not _has_any_rsvps(session, meeting):
         session.delete(meeting)
         changes.deleted += 1
+    elif meeting.status is MeetingStatus.SCHEDULED:
+        # Only cancelled RSVPs keep the row (as their history); it must not stay bookable.
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.changed_at = utcnow()
 
 
 def _has_live_rsvps(session: Session, meeting: Meeting) -> bool:

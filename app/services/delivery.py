@@ -10,10 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import FINAL_OUTBOX_STATES, OutboxItem, OutboxStatus
+from app.models import (
+    FINAL_OUTBOX_STATES,
+    Member,
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    SmsStatus,
+)
 
 # How far along each of our states is; an update may only move to a higher rank.
 _RANK = {
@@ -76,8 +84,45 @@ def apply(session: Session, report: StatusReport, now: datetime | None = None) -
         item.error_code = report.error_code
         if report.status in FINAL_OUTBOX_STATES:
             item.final_at = now or utcnow()
+            mark_recipient(session, item.id, report.error_code)
         changed = True
     return changed
+
+
+# What an error code says about the number itself (SPEC §9), whatever the message was.
+NUMBER_STATUS = {
+    21610: SmsStatus.BLOCKED,  # the member texted STOP
+    21211: SmsStatus.INVALID,
+    21614: SmsStatus.NO_SMS,  # a landline
+    30006: SmsStatus.NO_SMS,
+}
+# Carrier failures that pause texting after this many in a row (the next text un-pauses).
+STREAK_CODES = frozenset({30003, 30005})
+STREAK_LIMIT = 3
+
+
+def mark_recipient(session: Session, item_id: int, code: int | None) -> None:
+    """Carry a final outcome over to the member's SMS status."""
+    item = session.get(OutboxItem, item_id)
+    if item is None or item.kind is not OutboxKind.SMS:
+        return
+    member = _member_of(session, item)
+    if member is None:
+        return
+    if code in NUMBER_STATUS:
+        member.sms_status = NUMBER_STATUS[code]
+    elif code in STREAK_CODES:
+        member.sms_failure_streak += 1
+        if member.sms_failure_streak >= STREAK_LIMIT and member.sms_status is SmsStatus.OK:
+            member.sms_status = SmsStatus.PAUSED
+    elif item.status is OutboxStatus.DELIVERED:
+        member.sms_failure_streak = 0
+
+
+def _member_of(session: Session, item: OutboxItem) -> Member | None:
+    if item.member_id is not None:
+        return session.get(Member, item.member_id)
+    return session.scalar(select(Member).where(Member.phone == item.recipient))
 
 
 def parse_error_code(raw: str | None) -> int | None:

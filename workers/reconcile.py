@@ -2,9 +2,9 @@
 
 An unknown row's request may or may not have reached Twilio. We list what Twilio holds for that
 number since the claim and look for the body: found, the SID is recorded and nothing is resent;
-not found twice, 60 s apart, the row is resent once. A row that comes back unknown after its
-resend, and any broadcast row, stays unknown and unresolved (no further checks): reported, not
-resent, because a duplicate is worse than a gap a coordinator can see.
+not found twice, 60 s apart, the row is resent once. A row that comes back unknown after that
+resend stays unknown and unresolved (no further checks): reported (a broadcast's delivery report
+counts it), never resent again, because a duplicate is worse than a gap a coordinator can see.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.gateway import CallRecord, Gateway, GatewayError, MessageRecord
-from app.models import OutboxItem, OutboxKind, OutboxPurpose, OutboxStatus
+from app.models import OutboxItem, OutboxKind, OutboxStatus
 from app.services import delivery, outbox
 
 # Twilio's dates have whole seconds: a message created in the claim's second must still match.
@@ -34,8 +34,8 @@ def check(session: Session, gateway: Gateway, item: OutboxItem, now: datetime) -
     item.reconcile_checks += 1
     if item.reconcile_checks % outbox.CHECKS_PER_ROUND:
         item.next_check_at = now + outbox.RECHECK_AFTER
-    elif item.purpose is OutboxPurpose.BROADCAST or item.reconcile_checks > outbox.CHECKS_PER_ROUND:
-        item.next_check_at = None  # unresolved: reported, never resent
+    elif item.reconcile_checks > outbox.CHECKS_PER_ROUND:
+        item.next_check_at = None  # unresolved after its one resend: reported, never resent
     else:
         item.status, item.due_at, item.next_check_at = OutboxStatus.PENDING, now, None
 

@@ -175,3 +175,8 @@ _add_directory_commands(cli)
 
 if __name__ == "__main__":
     main()
+
+
+from app.cli_sms import register as _register_sms  # noqa: E402 - after the group exists
+
+_register_sms(cli)

@@ -72,9 +72,14 @@ def make_database(url: str, *, immediate: bool = True) -> Database:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # Parameters hold numbers and message bodies: keep them out of exception messages (which RQ
+    # stores) and out of echo logs (SPEC §12).
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+        return {
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "hide_parameters": True,
+        }
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "hide_parameters": True}
 
 
 def _configure_sqlite(engine: Engine, immediate: bool) -> None:

@@ -8,6 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from app.config import TWILIO_API
 from app.extensions import Phoneline
+from app.services import optouts
 
 
 @dataclass
@@ -32,6 +33,8 @@ def preflight(ext: Phoneline) -> Report:
         "Fallback TwiML (for when this server is down):",
         fallback_twiml(ext),
         "",
+        *advanced_opt_out(ext),
+        "",
         f"quiet hours: {config.quiet_hours} in each recipient's local time",
         f"reminders: {', '.join(str(o) for o in config.reminder_offsets)} before each meeting",
     ]
@@ -54,3 +57,24 @@ def fallback_twiml(ext: Phoneline) -> str:
             response.say(catalog.render(code, key), voice=meta.voice, language=meta.say_language)
     response.hangup()
     return str(response)
+
+
+def advanced_opt_out(ext: Phoneline) -> list[str]:
+    """The Messaging Service's Advanced Opt-Out replies (SPEC §8), one set per language: Twilio
+    sends them for its own keywords, so the line answers those with an empty response."""
+    catalog = ext.prompts
+    config = ext.config
+    params = {
+        "line_name": config.line_name,
+        "per_meeting": optouts.texts_per_meeting(config),
+    }
+    lines = ["Advanced Opt-Out replies (Messaging Service > Opt-Out Management), per language:"]
+    for code in catalog.languages:
+        footer = catalog.render(code, "sms.crisis_footer")
+        lines.append(f"  {catalog.meta[code].name} ({code}):")
+        for label, key in (("Help", "optout.help"), ("Opt-out", "optout.stop"),
+                           ("Opt-in", "optout.start")):  # fmt: skip
+            lines.append(
+                f"    {label}: {catalog.render(code, key, crisis_footer=footer, **params)}"
+            )
+    return lines

@@ -1,4 +1,9 @@
-"""The SMS webhook: a thin view over the SMS handler (SPEC §8)."""
+"""The SMS webhook (SPEC §8): signature (the blueprint's gate) → ``MessageSid`` idempotency →
+the handler. Thin: parse, claim, handle, store the reply, render.
+
+Replies are the webhook's TwiML, not outbox rows: they are answers to the member's own text,
+which Twilio delivers at once. Any failure still answers a safe reply and logs no content.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ import logging
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app.db import utcnow
 from app.extensions import config, db, prompts
+from app.phones import caller_number
 from app.services import inbound
 from app.webhooks import require_params, require_twilio_signature
+from sms.handler import handle
+from sms.turn import Inbound
 
 log = logging.getLogger(__name__)
 
@@ -17,29 +26,69 @@ blueprint = Blueprint("sms", __name__, url_prefix="/twilio/sms")
 require_twilio_signature(blueprint)
 
 
-def _twiml(body: str | None) -> str:
+def render(replies: list[str]) -> str:
     response = MessagingResponse()
-    if body:
-        response.message(body)
+    for reply in replies:
+        response.message(reply)
     return str(response)
 
 
 @blueprint.post("")
 def incoming_message() -> Response:
     require_params("MessageSid", "From", "To")
+    message = _parse()
+    if message is None:
+        log.info("sms from an unusable sender sid=%s", request.form["MessageSid"])
+        return _twiml(render([]))
+    try:
+        reply = _answer(message)
+    except Exception as error:  # noqa: BLE001 - the webhook always answers (STYLE 7)
+        log.error("sms handling failed sid=%s error=%s", message.message_sid, type(error).__name__)
+        reply = render([prompts().render("en", "sms.error", crisis_footer=_footer())])
+    return _twiml(reply)
+
+
+def _answer(message: Inbound) -> str:
     settings = config()
-    message_sid = request.form["MessageSid"]
     with db().session() as session:
-        earlier = inbound.recorded_reply(session, message_sid)
-        if earlier is not None:
-            return Response(earlier, mimetype="text/xml")
-        catalog = prompts()
-        welcome = catalog.render(
-            "en",
-            "sms.welcome",
-            line_name=settings.line_name,
-            crisis_footer=catalog.render("en", "sms.crisis_footer"),
+        earlier = inbound.recorded_reply(session, message.message_sid)
+        now = utcnow()
+        if earlier is None and inbound.claim(
+            session, message.message_sid, message.sender, settings.secret_key, now
+        ):
+            reply = render(handle(session, message, settings, prompts(), now))
+            inbound.store_reply(session, message.message_sid, reply)
+            return reply
+        log.info("sms retry answered from record sid=%s", message.message_sid)
+        # A concurrent duplicate lost the insert after the winner committed: read its reply.
+        return (
+            earlier
+            if earlier is not None
+            else inbound.recorded_reply(session, message.message_sid) or render([])
         )
-        reply = _twiml(welcome)
-        inbound.record(session, message_sid, request.form["From"], reply, settings.secret_key)
-    return Response(reply, mimetype="text/xml")
+
+
+def _parse() -> Inbound | None:
+    form = request.form
+    sender = caller_number(form["From"], config().default_region)
+    if sender is None:
+        return None
+    return Inbound(
+        message_sid=form["MessageSid"],
+        sender=sender,
+        body=form.get("Body", ""),
+        opt_out_type=form.get("OptOutType") or None,
+        media=_int(form.get("NumMedia")),
+    )
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _footer() -> str:
+    return prompts().render("en", "sms.crisis_footer")
+
+
+def _twiml(document: str) -> Response:
+    return Response(document, mimetype="text/xml")

@@ -5,39 +5,26 @@ from datetime import timedelta
 import pytest
 
 from app.db import utcnow
-from app.models import Member, OutboxItem, OutboxKind, OutboxPurpose, OutboxStatus, SmsStatus
-from app.services import outbox
-from app.services.outbox import Outgoing
+from app.models import Member, OutboxItem, OutboxStatus, SmsStatus
 from app.simulator import Disorder, Fault
 from tests import factories
 from tests.conftest import fresh
+from tests.outbox_support import broadcast_text, midday_zone
 from workers.dispatch import send_batch
 from workers.sweep import sweep_once
 
-PHONE = "+14155550142"
+PHONE = "+18005550142"
 
 
 @pytest.fixture
 def settings(settings):
     settings["SMS_MAX_PER_SECOND"] = "0"  # these tests are about outcomes, not pace
+    settings["LINE_TIMEZONE"] = midday_zone()
     return settings
 
 
 def a_text(session, phone=PHONE, text="Group moved to room 4.", **fields) -> OutboxItem:
-    item = outbox.enqueue(
-        session,
-        Outgoing(
-            OutboxKind.SMS,
-            fields.pop("purpose", OutboxPurpose.BROADCAST),
-            phone,
-            "broadcast.message",
-            fields.pop("language", "en"),
-            params={"text": text},
-            **fields,
-        ),
-    )
-    session.commit()
-    return item
+    return broadcast_text(session, phone, text, **fields)
 
 
 def row(session, item) -> OutboxItem:
@@ -112,7 +99,7 @@ def test_a_500_after_twilio_recorded_the_text_is_found_and_not_resent(session, s
 
 def test_a_500_before_anything_was_recorded_is_resent_once_after_two_looks(session, simulator):
     simulator.add_fault(Fault(status=500, when="before"))
-    item = a_text(session, purpose=OutboxPurpose.NOTICE)
+    item = a_text(session)
     send_batch([item.id])
     now = utcnow()
     sweep_once(_db(), now)  # first look: nothing; look again in 60 s

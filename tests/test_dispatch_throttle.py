@@ -4,35 +4,19 @@ import threading
 
 import pytest
 
-from app.models import OutboxKind, OutboxPurpose
-from app.services import outbox
-from app.services.outbox import Outgoing
+from tests.outbox_support import broadcast_text, midday_zone, number
 from workers.dispatch import send_batch
 
 
 @pytest.fixture
 def settings(settings):
     settings["SMS_MAX_PER_SECOND"] = "10"
+    settings["LINE_TIMEZONE"] = midday_zone()
     return settings
 
 
-def texts(session, count, purpose=OutboxPurpose.BROADCAST, start=0):
-    ids = []
-    for n in range(start, start + count):
-        item = outbox.enqueue(
-            session,
-            Outgoing(
-                OutboxKind.SMS,
-                purpose,
-                f"+1415555{n:04d}",
-                "broadcast.message",
-                "en",
-                params={"text": "See you Tuesday."},
-            ),
-        )
-        ids.append(item.id)
-    session.commit()
-    return ids
+def texts(session, count):
+    return [broadcast_text(session, number(n)).id for n in range(count)]
 
 
 def test_two_workers_never_go_over_the_cap_in_any_second(app, session, simulator):

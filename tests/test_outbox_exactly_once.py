@@ -15,10 +15,8 @@ import pytest
 
 from app.db import utcnow
 from app.extensions import phoneline
-from app.models import OutboxKind, OutboxPurpose
-from app.services import outbox
-from app.services.outbox import Outgoing
 from app.simulator import Fault
+from tests.outbox_support import broadcast_text, midday_zone, number
 from workers.sweep import sweep_once
 
 MEMBERS = 500
@@ -27,24 +25,14 @@ MEMBERS = 500
 @pytest.fixture
 def settings(settings):
     settings["SMS_MAX_PER_SECOND"] = "50"
+    settings["LINE_TIMEZONE"] = midday_zone()
     return settings
 
 
 @pytest.fixture
 def broadcast(session):
     for n in range(MEMBERS):
-        outbox.enqueue(
-            session,
-            Outgoing(
-                OutboxKind.SMS,
-                OutboxPurpose.BROADCAST,
-                f"+1415556{n:04d}",
-                "broadcast.message",
-                "en",
-                params={"text": "The Tuesday group meets in room 4 this week."},
-            ),
-        )
-    session.commit()
+        broadcast_text(session, number(n))
 
 
 def worker(settings, *args: str) -> subprocess.Popen[bytes]:

@@ -13,15 +13,16 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app import segments
 from app.db import utcnow
 from app.extensions import Phoneline, phoneline
 from app.gateway import GatewayError
 from app.models import OutboxItem, OutboxKind, OutboxPurpose
-from app.services import delivery, outbox
-from app.simulator.segments import segment_count
+from app.services import delivery, outbox, quiet_hours
 from workers.limiter import SendLimiter
 
 log = logging.getLogger(__name__)
@@ -88,21 +89,38 @@ def send_one(ext: Phoneline, item_id: int) -> None:
 
 
 def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
+    now = utcnow()
     with ext.db.session() as session:
-        item = outbox.claim(session, item_id, utcnow())
+        item = outbox.claim(session, item_id, now)
         if item is None:
             return None
-        if not may_send(session, item):
-            outbox.record_skipped(session, item.id, utcnow())
+        if not may_send(ext, session, item):
+            outbox.record_skipped(session, item.id, now)
+            return None
+        later = not_before(ext, session, item, now)
+        if later > now:
+            outbox.postpone(session, item.id, later)
             return None
         item.body = render(ext, item)
-        item.segments = segment_count(item.body) if item.kind is OutboxKind.SMS else 1
+        item.segments = segments.count(item.body).count if item.kind is OutboxKind.SMS else 1
         return Claimed(item.id, item.kind, item.purpose, item.recipient, item.body, item.segments)
 
 
-def may_send(session: Session, item: OutboxItem) -> bool:
-    """Whether the row may go out now. The one seam for issue 6's consent/blocked check."""
-    return True
+def may_send(ext: Phoneline, session: Session, item: OutboxItem) -> bool:
+    """Consent for the purpose and a number that takes texts (issue 6's check), decided at send
+    time so a STOP between planning and sending holds; and no text to a paused member."""
+    if not outbox.may_send(session, item, ext.config.secret_key):
+        return False
+    return not (item.kind is OutboxKind.SMS and delivery.sms_paused(session, item))
+
+
+def not_before(ext: Phoneline, session: Session, item: OutboxItem, now: datetime) -> datetime:
+    """Quiet hours in the recipient's zone (SPEC §9); replies, crisis texts, urgent alerts and a
+    callback asked for just now are not automated and go at once."""
+    if item.purpose in outbox.NOT_AUTOMATED:
+        return now
+    zone = outbox.zone_of(session, item, ext.config.line_timezone)
+    return quiet_hours.next_allowed(now, zone, ext.config.quiet_hours)
 
 
 def render(ext: Phoneline, item: OutboxItem) -> str:

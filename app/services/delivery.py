@@ -119,6 +119,11 @@ def mark_recipient(session: Session, item_id: int, code: int | None) -> None:
         member.sms_failure_streak = 0
 
 
+def sms_paused(session: Session, item: OutboxItem) -> bool:
+    member = _member_of(session, item)
+    return member is not None and member.sms_status is SmsStatus.PAUSED
+
+
 def _member_of(session: Session, item: OutboxItem) -> Member | None:
     if item.member_id is not None:
         return session.get(Member, item.member_id)

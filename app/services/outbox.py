@@ -10,14 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import FINAL_OUTBOX_STATES, OutboxItem, OutboxKind, OutboxPurpose, OutboxStatus
-from app.services import delivery
+from app.models import (
+    FINAL_OUTBOX_STATES,
+    ConsentPurpose,
+    Coordinator,
+    Facilitator,
+    Member,
+    OutboxItem,
+    OutboxKind,
+    OutboxPurpose,
+    OutboxStatus,
+    SmsStatus,
+)
+from app.services import delivery, members, quiet_hours
 
 # Lower goes first: replies and crisis messages ahead of alerts, alerts ahead of bulk.
 PRIORITY = {
@@ -258,3 +270,44 @@ def _finish(item: OutboxItem, status: OutboxStatus, code: int | None, now: datet
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# The consent each automated purpose needs; replies, crisis texts and alerts need none (SPEC §6).
+_CONSENT_FOR = {
+    (OutboxKind.SMS, OutboxPurpose.REMINDER): ConsentPurpose.REMINDERS_SMS,
+    (OutboxKind.CALL, OutboxPurpose.REMINDER): ConsentPurpose.REMINDERS_CALL,
+    (OutboxKind.SMS, OutboxPurpose.NOTICE): ConsentPurpose.NOTICES,
+    (OutboxKind.CALL, OutboxPurpose.NOTICE): ConsentPurpose.NOTICES,
+    (OutboxKind.SMS, OutboxPurpose.BROADCAST): ConsentPurpose.BROADCASTS,
+}
+_SMS_REFUSED = (SmsStatus.BLOCKED, SmsStatus.INVALID, SmsStatus.NO_SMS)
+
+
+def may_send(session: Session, item: OutboxItem, secret: str) -> bool:
+    """Whether this row may go out now: no SMS to a number Twilio blocked (STOP) or that cannot
+    take SMS; nothing automated without the latest ledger entry for its purpose granting it
+    (so a member who opted out gets no broadcast, reminder or notice)."""
+    if item.kind is OutboxKind.SMS and _sms_refused(session, item.recipient):
+        return False
+    needed = _CONSENT_FOR.get((item.kind, item.purpose))
+    if needed is None:
+        return item.purpose in NOT_AUTOMATED
+    return members.has_consent(session, item.recipient, needed, secret)
+
+
+def _sms_refused(session: Session, recipient: str) -> bool:
+    member = members.find(session, recipient)
+    return member is not None and member.sms_status in _SMS_REFUSED
+
+
+def zone_of(session: Session, item: OutboxItem, fallback: ZoneInfo) -> ZoneInfo:
+    """The zone a row's recipient lives in (SPEC §9): a facilitator's or coordinator's own
+    ``timezone``; anyone else's by the member's ZIP, then the number, then ``fallback``."""
+    if item.facilitator_id is not None:
+        person = session.get(Facilitator, item.facilitator_id)
+        return quiet_hours.zone_named(person.timezone if person else None, fallback)
+    if item.coordinator_id is not None:
+        boss = session.get(Coordinator, item.coordinator_id)
+        return quiet_hours.zone_named(boss.timezone if boss else None, fallback)
+    member = session.get(Member, item.member_id) if item.member_id is not None else None
+    return quiet_hours.recipient_zone(item.recipient, member.zip if member else None, fallback)

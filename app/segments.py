@@ -1,0 +1,65 @@
+"""How many SMS segments a text costs (GSM 03.38 / UCS-2), for reply budgets and broadcasts.
+
+A text made only of GSM-7 characters takes 160 per single segment, 153 per segment once it is
+split (the concatenation header eats 7). One character outside that alphabet (an "á", a smart
+quote, a non-breaking space) turns the whole text into UCS-2: 70, then 67 per segment, counted
+in UTF-16 code units. Extension characters (``{`` ``}`` ``[`` ``]`` ``~`` ``\\`` ``|`` ``^``
+``€`` and form feed) are GSM-7 but cost two, being sent as escape + character.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class Segments:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    count: int
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def non_gsm7(text: str) -> list[str]:
+    """The characters that force UCS-2, in order of first appearance (for warnings)."""
+    return list(dict.fromkeys(ch for ch in text if not is_gsm7(ch)))
+
+
+def count(text: str) -> Segments:
+    if is_gsm7(text):
+        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        return Segments("GSM-7", septets, _split(septets, single=160, multi=153))
+    units = len(text.encode("utf-16-le")) // 2
+    return Segments("UCS-2", units, _split(units, single=70, multi=67))
+
+
+def _split(units: int, single: int, multi: int) -> int:
+    if units == 0:
+        return 1  # an empty message still costs one
+    return 1 if units <= single else math.ceil(units / multi)
+
+
+# SPEC §8: replies in English at most 2 (GSM-7) segments, Spanish 3, any other language 4.
+REPLY_BUDGET = {"en": 2, "es": 3}
+OTHER_LANGUAGES_BUDGET = 4
+
+
+def reply_budget(language: str) -> int:
+    return REPLY_BUDGET.get(language, OTHER_LANGUAGES_BUDGET)
+
+
+def fits(text: str, language: str) -> bool:
+    """Whether a reply fits its language's budget (English must also stay GSM-7)."""
+    if language == "en" and not is_gsm7(text):
+        return False
+    return count(text).count <= reply_budget(language)

@@ -1,0 +1,129 @@
+"""The SPEC §8 order of handling, after the signature and ``MessageSid`` checks in the view:
+facilitator → crisis matcher → opt-out/opt-in → flood guard → commands."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import crisis
+from app.config import Config
+from app.models import ConsentSource, Facilitator, Member, SmsStatus
+from app.prompts import Catalog
+from app.services import conversations, members, optouts
+from sms import commands, grammar, keywords, safety
+from sms.turn import Inbound, Turn
+
+log = logging.getLogger(__name__)
+
+MISUNDERSTOOD_LIMIT = 3  # "didn't understand" never more than three times in a row
+
+
+def handle(
+    session: Session, message: Inbound, config: Config, catalog: Catalog, now: datetime
+) -> list[str]:
+    """The replies to one new text, in order (empty: answer nothing)."""
+    keyword = keywords.classify(message.body, message.opt_out_type)
+    facilitator = _facilitator(session, message.sender)
+    if facilitator is not None:
+        return _facilitator_reply(session, facilitator, keyword, config, catalog)
+    turn = _begin(session, message, config, catalog, now)
+    replies = _member_reply(turn, keyword)
+    if optouts.texts_blocked(turn.member):
+        return []  # Twilio refuses SMS to a number that texted STOP
+    return replies
+
+
+def _member_reply(turn: Turn, keyword: keywords.Keyword | None) -> list[str]:
+    found = crisis.match(turn.message.body, turn.language)
+    if found is not None:
+        return safety.crisis_reply(turn, found, keyword)
+    if keyword is not None:
+        answered = safety.keyword_reply(turn, keyword)
+        if answered is not None:
+            return answered
+    flooded = safety.flood_reply(turn)
+    if flooded is not None:
+        return flooded
+    if turn.message.media and not turn.message.body.strip():
+        return [turn.say("sms.picture")]
+    return _command_reply(turn)
+
+
+def _command_reply(turn: Turn) -> list[str]:
+    command = grammar.parse(turn.message.body)
+    if command is None:
+        return commands.note(turn) or _not_understood(turn)
+    conversations.put(turn.conversation, misunderstood=None)
+    log.info("sms command sid=%s command=%s", turn.message.message_sid, command.name)
+    replies = commands.run(turn, command)
+    if turn.new and not turn.erased:
+        replies.append(turn.say("sms.first_footer"))
+    return replies
+
+
+def _not_understood(turn: Turn) -> list[str]:
+    if turn.new:
+        return [turn.say("sms.welcome")]
+    count = conversations.get(turn.conversation, "misunderstood") or 0
+    conversations.put(turn.conversation, misunderstood=count + 1)
+    return [turn.say("sms.unknown")] if count < MISUNDERSTOOD_LIMIT else []
+
+
+def _begin(
+    session: Session, message: Inbound, config: Config, catalog: Catalog, now: datetime
+) -> Turn:
+    member = members.find_or_create(session, message.sender)
+    members.touch(member, now)
+    if member.sms_status is SmsStatus.PAUSED:  # SPEC §9: the next text un-pauses SMS
+        member.sms_status, member.sms_failure_streak = SmsStatus.OK, 0
+    row, new = conversations.begin(session, message.sender, now)
+    language = _language(member, conversations.get(row, "language"), message, catalog)
+    if member.language is None and language != "en":
+        members.set_language(member, language)
+    return Turn(session, config, catalog, now, message, member, row, new, language)
+
+
+def _language(member: Member, remembered: str | None, message: Inbound, catalog: Catalog) -> str:
+    """Known language first; else a Spanish-only word in this text; else English."""
+    for choice in (member.language, remembered, _hint(message)):
+        if choice and catalog.has(choice):
+            return choice
+    return "en"
+
+
+def _hint(message: Inbound) -> str | None:
+    command = grammar.parse(message.body)
+    if command is not None and command.language:
+        return command.language
+    keyword = keywords.classify(message.body, message.opt_out_type)
+    if keyword is not None and keyword.language:
+        return keyword.language
+    found = crisis.match(message.body)
+    return found.language if found is not None else None
+
+
+def _facilitator(session: Session, phone: str) -> Facilitator | None:
+    return session.scalar(
+        select(Facilitator).where(Facilitator.phone == phone, Facilitator.active.is_(True)).limit(1)
+    )
+
+
+def _facilitator_reply(
+    session: Session,
+    facilitator: Facilitator,
+    keyword: keywords.Keyword | None,
+    config: Config,
+    catalog: Catalog,
+) -> list[str]:
+    """Facilitator texts skip the crisis matcher and member commands. A carrier keyword is
+    still recorded (Twilio answered it); the commands themselves come with issue 9."""
+    if keyword is not None and keyword.by_carrier:
+        if keyword.kind == "opt_out":  # coordinators are told with issue 9
+            members.revoke_all(session, facilitator.phone, ConsentSource.CARRIER, config.secret_key)
+        return []
+    language = next((code for code in facilitator.languages if catalog.has(code)), "en")
+    return [catalog.render(language, "sms.facilitator_coming", line_name=config.line_name)]

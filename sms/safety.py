@@ -1,0 +1,93 @@
+"""What runs before any command (SPEC §6, §8): the crisis net, opt-out/opt-in keywords and the
+flood guard. Crisis replies are never held by the flood guard or quiet hours."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from app import crisis
+from app.models import CallbackRequest
+from app.services import callbacks, conversations, inbound, optouts
+from sms.keywords import Keyword
+from sms.turn import Turn
+
+log = logging.getLogger(__name__)
+
+URGENT_JOIN_WINDOW = timedelta(hours=24)
+FLOOD_WINDOW = timedelta(minutes=5)
+FLOOD_LIMIT = 20  # more than this many texts in the window is a flood
+
+
+def crisis_reply(turn: Turn, found: crisis.CrisisMatch, keyword: Keyword | None) -> list[str]:
+    """The crisis reply in this same turn, one urgent request per 24 hours, and an opt-out in
+    the same text folded into the one reply."""
+    request = _urgent_request(turn)
+    log.warning(
+        "crisis match sid=%s phrase=%s list_version=%s request=%s",
+        turn.message.message_sid,
+        found.phrase_id,
+        found.version,
+        request.id,
+    )
+    if keyword is not None:
+        _record(turn, keyword)
+    if optouts.texts_blocked(turn.member):
+        return []  # Twilio refuses every SMS; the request says "texts blocked, call only"
+    reply = turn.say("sms.crisis")
+    if keyword is not None and keyword.kind == "opt_out":
+        reply = turn.say(
+            "sms.crisis_and_optout", crisis=reply, confirmation=turn.say("optout.stop")
+        )
+    return [reply]
+
+
+def _urgent_request(turn: Turn) -> CallbackRequest:
+    since = turn.now - URGENT_JOIN_WINDOW
+    earlier = callbacks.recent_urgent(turn.session, turn.member.id, since)
+    if earlier is not None:
+        return earlier
+    request = callbacks.NewRequest(turn.member, turn.language, "crisis", urgent=True)
+    escalate = turn.config.callback_escalate_urgent.elapsed
+    return callbacks.open_request(turn.session, request, escalate, turn.now)
+
+
+def keyword_reply(turn: Turn, keyword: Keyword) -> list[str] | None:
+    """Carrier keywords: recorded, answered by Twilio (empty reply). The line's own: one
+    confirmation. None when the text is not really an opt-in (a "yes." from someone who never
+    stopped) and should be read as a command."""
+    stopped = optouts.opted_out(turn.session, turn.member, turn.secret)
+    if keyword.kind == "opt_in" and not keyword.by_carrier and not stopped:
+        return None
+    _record(turn, keyword)
+    log.info(
+        "sms keyword sid=%s kind=%s carrier=%s",
+        turn.message.message_sid,
+        keyword.kind,
+        keyword.by_carrier,
+    )
+    if keyword.by_carrier or optouts.texts_blocked(turn.member):
+        return []
+    key = {"opt_out": "optout.stop", "opt_in": "optout.start", "help": "optout.help"}
+    return [turn.say(key[keyword.kind], per_meeting=optouts.texts_per_meeting(turn.config))]
+
+
+def _record(turn: Turn, keyword: Keyword) -> None:
+    if keyword.kind == "opt_out":
+        optouts.opt_out(turn.session, turn.member, keyword.by_carrier, turn.secret)
+    elif keyword.kind == "opt_in":
+        optouts.opt_in(turn.session, turn.member, keyword.by_carrier, turn.secret)
+
+
+def flood_reply(turn: Turn) -> list[str] | None:
+    """None while the number texts at a human pace. In a flood: one notice, then silence until
+    it slows down."""
+    since = turn.now - FLOOD_WINDOW
+    if inbound.count_since(turn.session, turn.message.sender, turn.secret, since) <= FLOOD_LIMIT:
+        conversations.put(turn.conversation, flood_notice_at=None)
+        return None
+    if conversations.get(turn.conversation, "flood_notice_at") is not None:
+        return []
+    log.warning("sms flood guard engaged sid=%s", turn.message.message_sid)
+    conversations.put(turn.conversation, flood_notice_at=conversations.stamp(turn.now))
+    return [turn.say("sms.flood")]

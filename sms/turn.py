@@ -1,0 +1,76 @@
+"""One inbound text being answered: who sent it, in which language, and how to word replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.config import Config, Duration
+from app.models import Conversation, Meeting, Member
+from app.prompts import Catalog
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """The parsed webhook. ``sender`` is E.164."""
+
+    message_sid: str
+    sender: str
+    body: str
+    opt_out_type: str | None = None
+    media: int = 0
+
+
+@dataclass
+class Turn:
+    session: Session
+    config: Config
+    catalog: Catalog
+    now: datetime
+    message: Inbound
+    member: Member
+    conversation: Conversation
+    new: bool
+    language: str
+    erased: bool = False  # the member was deleted during this turn
+    replies: list[str] = field(default_factory=list)
+
+    @property
+    def secret(self) -> str:
+        return self.config.secret_key
+
+    def say(self, key: str, **params: object) -> str:
+        common = {
+            "line_name": self.config.line_name,
+            "crisis_footer": self.catalog.render(self.language, "sms.crisis_footer"),
+        }
+        return self.catalog.render(self.language, key, **{**common, **params})
+
+    def when(self, meeting: Meeting | None) -> str:
+        """ "Tue Nov 24, 6:30 PM" in the group's own zone."""
+        if meeting is None:
+            return self.say("sms.no_date")
+        local = meeting.starts_at.astimezone(ZoneInfo(meeting.group.timezone))
+        hour = local.hour % 12 or 12
+        return self.say(
+            "sms.when",
+            weekday=self.say(f"sms.day.{local.weekday()}"),
+            month=self.say(f"sms.month.{local.month}"),
+            day=local.day,
+            time=f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}",
+        )
+
+    def offsets(self) -> str:
+        """The reminder plan in words: "1 day and 2 hours"."""
+        parts = [self._offset(offset) for offset in self.config.reminder_offsets]
+        if len(parts) == 1:
+            return parts[0]
+        return self.say("sms.unit.and", first=", ".join(parts[:-1]), last=parts[-1])
+
+    def _offset(self, offset: Duration) -> str:
+        if offset.amount == 1:
+            return self.say(f"sms.unit.{offset.unit}1")
+        return self.say(f"sms.unit.{offset.unit}", n=offset.amount)

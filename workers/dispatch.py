@@ -101,8 +101,13 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
         if later > now:
             outbox.postpone(session, item.id, later)
             return None
-        item.body = render(ext, item)
-        item.segments = segments.count(item.body).count if item.kind is OutboxKind.SMS else 1
+        body = render(ext, item) if item.kind is OutboxKind.SMS else call_path(item)
+        if body is None:  # a call purpose with no voice flow: visible as failed, never dropped
+            outbox.record_failed(session, item.id, None, now)
+            log.warning("outbox=%s no call flow for purpose=%s", item.id, item.purpose.value)
+            return None
+        item.body = body
+        item.segments = segments.count(body).count if item.kind is OutboxKind.SMS else 1
         return Claimed(item.id, item.kind, item.purpose, item.recipient, item.body, item.segments)
 
 
@@ -153,7 +158,22 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
     if claimed.kind is OutboxKind.SMS:
         callback = f"{base}/twilio/status/message?o={claimed.id}"
         return ext.gateway.send_sms(claimed.recipient, claimed.body, callback).sid
-    raise NotImplementedError("call rows: issue 7 step 4")
+    return ext.gateway.start_call(
+        claimed.recipient,
+        base + claimed.body,
+        status_callback=f"{base}/twilio/status/call?o={claimed.id}",
+    ).sid
+
+
+# The voice flow an outbound call of each purpose opens with (call_flows/ serves them). For a
+# call row the "body" is this path with its query: stored like a text's body, it is what
+# reconciliation and the delivery report see.
+CALL_PATHS = {OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}"}
+
+
+def call_path(item: OutboxItem) -> str | None:
+    pattern = CALL_PATHS.get(item.purpose)
+    return pattern.format(rsvp=item.rsvp_id or 0, id=item.id) if pattern else None
 
 
 def record_error(session: Session, item_id: int, error: GatewayError) -> None:

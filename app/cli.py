@@ -173,6 +173,10 @@ from app.cli_directory import add_to as _add_directory_commands  # noqa: E402
 
 _add_directory_commands(cli)
 
+from app.cli_broadcast import broadcast as _broadcast  # noqa: E402
+
+cli.add_command(_broadcast)
+
 if __name__ == "__main__":
     main()
 

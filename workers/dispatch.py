@@ -13,7 +13,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,8 @@ BULK_PURPOSES = frozenset({OutboxPurpose.BROADCAST, OutboxPurpose.REMINDER, Outb
 # network), which can bunch two slots into one second at Twilio's end. Booking at 90% of the cap
 # leaves room for about 200 ms of jitter at 10/s before Twilio would count cap + 1.
 HEADROOM = 0.9
+# A paused broadcast's rows wait, and look again this often, until a coordinator resumes it.
+PAUSED_RECHECK = timedelta(minutes=15)
 # Give the row back rather than hold its claim while the limiter stays full this long.
 MAX_LIMITER_WAIT = 60.0
 
@@ -96,6 +98,9 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
             return None
         if not may_send(ext, session, item):
             outbox.record_skipped(session, item.id, now)
+            return None
+        if delivery.is_paused(session, item.broadcast_id):
+            outbox.postpone(session, item.id, now + PAUSED_RECHECK)
             return None
         later = not_before(ext, session, item, now)
         if later > now:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import (
     FINAL_OUTBOX_STATES,
+    Broadcast,
     Member,
     OutboxItem,
     OutboxKind,
@@ -85,6 +86,7 @@ def apply(session: Session, report: StatusReport, now: datetime | None = None) -
         if report.status in FINAL_OUTBOX_STATES:
             item.final_at = now or utcnow()
             mark_recipient(session, item.id, report.error_code)
+            note_outcome(session, item)
         changed = True
     return changed
 
@@ -135,3 +137,35 @@ def parse_error_code(raw: str | None) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None
+
+
+# A run of these carrier verdicts means the carrier is filtering the broadcast (spam, or an
+# unregistered sender): keep sending and every text fails, and the number's reputation suffers.
+FILTERED_CODES = frozenset({30007, 30034})
+FILTERED_RUN = 5
+BROADCAST_PAUSED = "paused"
+
+
+def note_outcome(session: Session, item: OutboxItem) -> None:
+    """After a broadcast row's final status: pause the broadcast on a run of filtering."""
+    if item.broadcast_id is None or item.error_code not in FILTERED_CODES:
+        return
+    recent = session.scalars(
+        select(OutboxItem.error_code)
+        .where(OutboxItem.broadcast_id == item.broadcast_id, OutboxItem.final_at.is_not(None))
+        .order_by(OutboxItem.final_at.desc())
+        .limit(FILTERED_RUN)
+    ).all()
+    if len(recent) == FILTERED_RUN and all(code in FILTERED_CODES for code in recent):
+        broadcast = session.get(Broadcast, item.broadcast_id)
+        if broadcast is not None:
+            broadcast.status = BROADCAST_PAUSED
+
+
+def is_paused(session: Session, broadcast_id: int | None) -> bool:
+    if broadcast_id is None:
+        return False
+    return (
+        session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+        == BROADCAST_PAUSED
+    )

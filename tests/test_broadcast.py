@@ -10,15 +10,17 @@ from app.cli import cli
 from app.models import (
     Broadcast,
     ConsentPurpose,
+    ConsentSource,
     OutboxItem,
     OutboxStatus,
     Rsvp,
     RsvpStatus,
     SmsStatus,
 )
+from app.services import members
 from tests import factories
 from tests.conftest import fresh
-from tests.outbox_support import grant, midday_zone, number
+from tests.outbox_support import SECRET, grant, midday_zone, number
 from workers.dispatch import send_batch
 from workers.worker import run_worker
 
@@ -168,3 +170,13 @@ def test_a_run_of_carrier_filtering_pauses_the_broadcast(app, session, group, si
     assert fresh(session).scalars(select(Broadcast.status)).one() == "paused"
     assert len(simulator.store.messages) == 5
     assert [r.status for r in rows(session)[5:]] == [OutboxStatus.PENDING] * 3
+
+
+def test_a_member_who_revoked_broadcasts_is_not_a_recipient(app, session, group):
+    member = member_of(session, group, 1)
+    members.record_consent(
+        session, member.phone, ConsentPurpose.BROADCASTS, False, ConsentSource.SMS, SECRET
+    )
+    session.commit()
+    result = broadcast(app, "--group", "tuesday", "--message", "Hi.", "--yes")
+    assert "recipients: 0" in result.output and "not reachable by SMS: 1" in result.output

@@ -150,6 +150,12 @@ def note_outcome(session: Session, item: OutboxItem) -> None:
     """After a broadcast row's final status: pause the broadcast on a run of filtering."""
     if item.broadcast_id is None or item.error_code not in FILTERED_CODES:
         return
+    # Callbacks for one broadcast arrive in parallel: each would count the run before the
+    # others commit and none would see it whole. The broadcast's row lock serialises them, and
+    # the count below (a new statement) then sees what the previous holder committed.
+    broadcast = session.get(Broadcast, item.broadcast_id, with_for_update=True)
+    if broadcast is None:
+        return
     recent = session.scalars(
         select(OutboxItem.error_code)
         .where(OutboxItem.broadcast_id == item.broadcast_id, OutboxItem.final_at.is_not(None))
@@ -157,9 +163,7 @@ def note_outcome(session: Session, item: OutboxItem) -> None:
         .limit(FILTERED_RUN)
     ).all()
     if len(recent) == FILTERED_RUN and all(code in FILTERED_CODES for code in recent):
-        broadcast = session.get(Broadcast, item.broadcast_id)
-        if broadcast is not None:
-            broadcast.status = BROADCAST_PAUSED
+        broadcast.status = BROADCAST_PAUSED
 
 
 def is_paused(session: Session, broadcast_id: int | None) -> bool:

@@ -169,9 +169,14 @@ def check() -> None:
     click.echo("ready")
 
 
+# Each area adds its own commands (after the group exists, hence the late imports).
 from app.cli_directory import add_to as _add_directory_commands  # noqa: E402
+from app.cli_sms import register as _register_sms  # noqa: E402
+from app.cli_voice import add_to as _add_voice_commands  # noqa: E402
 
 _add_directory_commands(cli)
+_add_voice_commands(cli)
+_register_sms(cli)
 
 from app.cli_broadcast import broadcast as _broadcast  # noqa: E402
 
@@ -179,8 +184,3 @@ cli.add_command(_broadcast)
 
 if __name__ == "__main__":
     main()
-
-
-from app.cli_sms import register as _register_sms  # noqa: E402 - after the group exists
-
-_register_sms(cli)

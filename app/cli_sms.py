@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
@@ -33,14 +33,16 @@ Post = Callable[[dict[str, str]], bytes]
 
 
 @click.command("text")
-@click.option("--url", help="Base URL of a running line, e.g. http://127.0.0.1:5000.")
+@click.option(
+    "--url", help="A running line: its origin or its SMS webhook, e.g. http://127.0.0.1:5000."
+)
 @click.option("--from", "sender", default=DEFAULT_FROM, show_default=True)
 @click.argument("message", required=False)
 @with_appcontext
 def simulate_text(url: str | None, sender: str, message: str | None) -> None:
     """A terminal texter: what you type is texted to the line; its replies are printed."""
     send = _chosen_route(url, sender)
-    bodies = [message] if message is not None else _lines()
+    bodies: Iterable[str] = [message] if message is not None else _lines()
     for body in bodies:
         try:
             replies = send(body)
@@ -63,7 +65,8 @@ def register(cli: click.Group) -> None:
 
 def _chosen_route(url: str | None, sender: str) -> Callable[[str], list[str]]:
     if url:
-        post = _http_post(url.rstrip("/"))
+        # Either the line's origin or its SMS webhook URL, as for ``simulate call --url``.
+        post = _http_post(url.rstrip("/").removesuffix("/twilio/sms"))
     else:
         simulator = _running_simulator()
         if simulator is not None:
@@ -107,8 +110,10 @@ def _simulator_request(
     return answer
 
 
-def _lines() -> list[str]:
-    return [line.rstrip("\n") for line in sys.stdin]
+def _lines() -> Iterator[str]:
+    """One text per line, each sent as soon as it is typed (not at the end of input)."""
+    for line in sys.stdin:
+        yield line.rstrip("\n")
 
 
 def _text(post: Post, sender: str, body: str) -> list[str]:

@@ -4,7 +4,7 @@ member text), run before any command.
 The phrases live in ``crisis_phrases.yaml``, a reviewed and versioned data file. Text and phrases
 go through the same ``normalise``: lower case, accents dropped, apostrophes joined ("don't" is
 "dont"), other punctuation made a space, runs of a repeated letter collapsed ("killl" and "kill"
-both become "kil"), then slang rewritten word by word ("kms" -> "kill myself"). A phrase matches
+both become "kil"), letters spelled one by one joined ("k.m.s" is "kms"), then slang rewritten word by word ("kms" -> "kill myself"). A phrase matches
 when its words appear together and in order. A match carries the phrase's id and the list's
 version, never the text that matched, so it can be logged.
 """
@@ -55,10 +55,25 @@ def normalise(text: str, slang: dict[str, tuple[str, ...]] | None = None) -> tup
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     plain = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", plain))
-    words = _REPEATS.sub(r"\1", plain).split()
+    words = _joined_spellings(_REPEATS.sub(r"\1", plain).split())
     if not slang:
         return tuple(words)
     return tuple(part for word in words for part in slang.get(word, (word,)))
+
+
+def _joined_spellings(words: list[str]) -> list[str]:
+    """Letters spelled out one by one ("k.m.s", "k m s") are read as one word ("kms")."""
+    joined: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        joined.extend(["".join(run)] if len(run) > 1 else run)
+        run = []
+        if word:
+            joined.append(word)
+    return joined
 
 
 @cache

@@ -33,6 +33,7 @@ def gather(
     hints: Sequence[str] = (),
     num_digits: int = 1,
     timeout: int = MIN_TIMEOUT,
+    finish_on_key: str = "#",
 ) -> Gather:
     node = response.gather(
         input="dtmf speech",
@@ -45,6 +46,7 @@ def gather(
         language=meta.speech_language,
         profanity_filter="false",
         action_on_empty_result="false",
+        finish_on_key=finish_on_key,
         hints=", ".join(hints) if hints else None,
     )
     for spoken in prompts:

@@ -1,17 +1,30 @@
-"""The voice webhook: thin views that always answer valid TwiML (SPEC §7)."""
+"""The voice webhook: thin views that always answer valid TwiML (SPEC §7).
+
+``POST /twilio/voice`` answers a call; every later request of the call comes to
+``POST /twilio/voice/step``, the URL of every ``<Gather>``, ``<Record>`` and ``<Redirect>``.
+Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id>``.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, Response, request
+from flask.blueprints import BlueprintSetupState
 from twilio.twiml.voice_response import VoiceResponse
 
-from app.extensions import config, prompts
+from app.db import utcnow
+from app.extensions import config, db, phoneline, prompts
+from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature
-from call_flows import greeting
+from call_flows import calls
+from call_flows.context import CallContext
+from call_flows.definitions import OUTBOUND_REMINDER
 
 log = logging.getLogger(__name__)
 
@@ -21,43 +34,102 @@ require_twilio_signature(blueprint)
 REQUIRED = ("CallSid", "From", "To")
 
 
+@blueprint.record_once
+def _validate_flows_at_start_up(setup: BlueprintSetupState) -> None:
+    """A broken flow definition stops the app from starting, not a caller mid-call."""
+    calls.table_for(setup.app.extensions["phoneline"].prompts)
+
+
 def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def always_answers(view: Callable[[], VoiceResponse]) -> Callable[[], Response]:
+@contextmanager
+def call_context() -> Iterator[CallContext]:
+    settings = config()
+    outbound = request.form.get("Direction", "").startswith("outbound")
+    party = request.form.get("To" if outbound else "From")
+    with db().session() as session:
+        yield CallContext(
+            session=session,
+            catalog=prompts(),
+            config=settings,
+            redis=phoneline().redis,
+            now=utcnow(),
+            call_sid=request.form.get("CallSid", ""),
+            caller=_usable_number(party, settings.default_region),
+            stir=request.form.get("StirVerstat"),
+        )
+
+
+def _usable_number(party: str | None, region: str) -> str | None:
+    """Caller ID the line may call back and text: a number outside DEFAULT_REGION (or an N11 or
+    premium one) is treated as withheld, so the caller keys in a number to be called on."""
+    number = caller_number(party, region)
+    return number if number is not None and dialable(number, region) else None
+
+
+def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[], Response]:
     """Missing parameters or any error inside a step still answer valid TwiML: an apology,
-    the callback offer and goodbye, never silence (SPEC §7.9)."""
+    the callback offer and goodbye, never silence (SPEC §7.9). Nothing personal is logged."""
 
     @wraps(view)
     def wrapper() -> Response:
         if missing_params(*REQUIRED):
             log.warning("voice webhook missing params path=%s", request.path)
-            return twiml(greeting.apology(prompts(), config().line_name))
+            return _apology()
         try:
-            return twiml(view())
-        except Exception:
-            log.exception("voice step failed path=%s", request.path)
-            return twiml(greeting.apology(prompts(), config().line_name))
+            with call_context() as ctx:
+                return twiml(view(ctx))
+        except Exception as error:  # noqa: BLE001 - the caller must hear something, always
+            log.error(
+                "voice step failed path=%s error=%s at=%s",
+                request.path,
+                type(error).__name__,
+                _where(error),
+            )
+            return _apology()
 
     return wrapper
 
 
-def _url(path: str) -> str:
-    return f"{config().public_base_url}{path}"
+def _where(error: BaseException) -> str:
+    """Where it failed, as file:line frames: enough to debug, and unlike the exception's
+    message (a database error quotes its parameters) it holds no number or speech."""
+    frames = traceback.extract_tb(error.__traceback__)[-4:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+
+
+def _apology() -> Response:
+    with db().sessions() as session:
+        ctx = CallContext(
+            session=session,
+            catalog=prompts(),
+            config=config(),
+            redis=phoneline().redis,
+            now=utcnow(),
+            call_sid=request.form.get("CallSid", ""),
+            caller=None,
+            stir=None,
+        )
+        return twiml(calls.apology(ctx, config().public_base_url))
 
 
 @blueprint.post("")
 @always_answers
-def incoming_call() -> VoiceResponse:
-    return greeting.answer(prompts(), _url("/twilio/voice/language"))
+def incoming_call(ctx: CallContext) -> VoiceResponse:
+    return calls.answer(ctx, config().public_base_url)
 
 
-@blueprint.post("/language")
+@blueprint.post("/step")
 @always_answers
-def language_choice() -> VoiceResponse:
-    attempt = request.args.get("attempt", default=0, type=int)
-    choice = request.form.get("Digits") or request.form.get("SpeechResult") or ""
-    return greeting.after_language_choice(
-        prompts(), choice, attempt, _url("/twilio/voice/language"), config().line_name
-    )
+def next_step(ctx: CallContext) -> VoiceResponse:
+    turn = request.args.get("t", type=int)
+    return calls.step(ctx, request.form, config().public_base_url, turn)
+
+
+@blueprint.post("/outbound/reminder")
+@always_answers
+def reminder_call(ctx: CallContext) -> VoiceResponse:
+    rsvp_id = request.args.get("r", default=0, type=int)
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_REMINDER, rsvp_id=rsvp_id)

@@ -6,7 +6,7 @@ import pytest
 
 from app.db import utcnow
 from app.gateway import GatewayError
-from app.simulator import Fault
+from app.simulator import SILENCE, Fault
 from tests.simulator_fixtures import API_KEY_SECRET, API_KEY_SID, gateway_for
 
 MEMBER = "+14155550100"
@@ -89,7 +89,8 @@ def test_an_unreachable_twilio_is_transient_and_certainly_not_sent(tmp_path):
 
 
 def test_a_call_runs_the_line_s_twiml_on_the_virtual_phone_to_the_end(gateway, simulator):
-    simulator.phone(MEMBER).answers("1")
+    # English, then silent at the main menu until the line offers a callback and says goodbye.
+    simulator.phone(MEMBER).answers("1", SILENCE, SILENCE, SILENCE)
     started = gateway.start_call(MEMBER, "http://127.0.0.1:5000/twilio/voice")
     simulator.wait_idle()
     call = simulator.store.calls[started.sid]

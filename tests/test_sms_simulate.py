@@ -1,5 +1,9 @@
 """``phoneline simulate text``: a terminal texter, in-process or against a running line."""
 
+import contextlib
+import io
+import sys
+
 from flask.cli import ScriptInfo
 
 from app.cli import cli
@@ -56,3 +60,22 @@ def test_with_a_simulator_running_texts_go_through_its_carrier(app, simulator):
         "> START",
         "< <carrier START reply>",
     ]
+
+
+def test_each_typed_line_is_answered_before_the_next_is_typed(app, monkeypatch):
+    """A person at a terminal waits for the reply: nothing may wait for the end of input."""
+    screen = io.StringIO()
+    replied_before_each_read: list[bool] = []
+
+    def keyboard():
+        for line in ("MENU\n", "MY\n"):
+            replied_before_each_read.append("< " in screen.getvalue())
+            yield line
+        replied_before_each_read.append("< " in screen.getvalue())
+
+    monkeypatch.setattr(sys, "stdin", keyboard())
+    with contextlib.redirect_stdout(screen):
+        cli.main(
+            ["simulate", "text"], obj=ScriptInfo(create_app=lambda: app), standalone_mode=False
+        )
+    assert replied_before_each_read == [False, True, True]

@@ -1,5 +1,7 @@
 import pytest
 
+from tests import factories
+from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
 from tests.twiml_reading import gathers, parse, spoken, verbs
 
 WORDS_PER_SECOND = 150 / 60
@@ -33,32 +35,51 @@ def test_the_language_menu_takes_keys_or_speech_and_never_ends_the_call_on_silen
     assert gather.get("speechTimeout") == "auto"
     assert gather.get("speechModel")
     assert gather.get("profanityFilter") == "false"
+    assert "english" in gather.get("hints") and "español" in gather.get("hints")
     assert verbs(document)[-1] == "Redirect", "silence must lead somewhere, not to a hang-up"
 
 
 def test_the_spanish_prompt_is_spoken_by_a_spanish_voice(twilio):
     says = list(parse(twilio.call().data).iter("Say"))
-    assert says[1].get("language") == "es-US"
+    assert says[1].get("language") == "es-US" and says[1].get("voice") == "Polly.Lupe-Neural"
     assert says[0].get("language") == "en-US"
 
 
 def test_silence_at_the_language_menu_reprompts_briefly(twilio):
-    document = twilio.call("/twilio/voice/language?attempt=1").data
-    assert spoken(document)[:2] == ["Take your time.", "Tómese su tiempo."]
+    twilio.call()
+    document = twilio.call("/twilio/voice/step").data
+    assert spoken(document)[0] == "Take your time."
     assert gathers(document)
 
 
-def test_after_two_reprompts_the_caller_still_hears_how_to_reach_a_person_and_goodbye(twilio):
-    document = twilio.call("/twilio/voice/language?attempt=3").data
-    said = " ".join(spoken(document))
-    assert "press 0" in said and "Goodbye" in said
-    assert verbs(document)[-1] == "Hangup"
+def test_a_caller_silent_at_every_prompt_still_hears_the_callback_offer_and_goodbye(twilio):
+    call = run_call(twilio, [(None, None)] * 6)
+    assert "press 0" in call.last_document_said()
+    assert call.said.count("Take your time.") == 4
 
 
 @pytest.mark.parametrize(
-    ("choice", "expected"), [("2", "Gracias"), ("español", "Gracias"), ("1", "Thank you")]
+    ("choice", "expected"),
+    [("2", "Menú principal"), ("say: español", "Menú principal"), ("1", "Main menu")],
 )
 def test_the_chosen_language_is_the_one_spoken_next(twilio, choice, expected):
-    field = "Digits" if choice.isdigit() else "SpeechResult"
-    document = twilio.call("/twilio/voice/language", **{field: choice}).data
-    assert expected in " ".join(spoken(document))
+    run_call(twilio, [(choice, expected)])
+
+
+def test_a_known_caller_hears_the_notice_only_in_their_language_and_no_language_menu(
+    twilio, session
+):
+    factories.member(session, phone="+14155550100", language="es")
+    session.commit()
+    said = spoken(twilio.call().data)
+    assert said[0].startswith("No es línea de emergencias")
+    assert not any("not an emergency" in s for s in said)
+    assert said[1].startswith("Menú principal")
+
+
+def test_a_missing_call_sid_still_gets_an_apology_and_goodbye(twilio):
+    response = twilio.post("/twilio/voice", {"From": "+14155550100", "To": "+15005550006"})
+    said = " ".join(spoken(response.data))
+    assert "Sorry" in said and "Goodbye" in said
+    assert "Lo sentimos" in said and said.endswith("Adiós.")
+    assert verbs(response.data)[-1] == "Hangup"

@@ -59,12 +59,10 @@ def test_the_signature_covers_the_query_string(twilio, client):
     from tests.twilio_signing import signature
 
     call = {"CallSid": "CA" + "3" * 32, "From": "+14155550100", "To": LINE_NUMBER}
-    sig = signature(twilio.token, BASE_URL + "/twilio/voice/language?attempt=1", call)
-    ok = client.post(
-        "/twilio/voice/language?attempt=1", data=call, headers={"X-Twilio-Signature": sig}
-    )
+    sig = signature(twilio.token, BASE_URL + "/twilio/voice/step?attempt=1", call)
+    ok = client.post("/twilio/voice/step?attempt=1", data=call, headers={"X-Twilio-Signature": sig})
     tampered = client.post(
-        "/twilio/voice/language?attempt=2", data=call, headers={"X-Twilio-Signature": sig}
+        "/twilio/voice/step?attempt=2", data=call, headers={"X-Twilio-Signature": sig}
     )
     assert (ok.status_code, tampered.status_code) == (200, 403)
 

@@ -272,6 +272,23 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def withdraw_automated(session: Session, member_id: int) -> int:
+    """Withdraw a member's reminders, notices and broadcasts not yet handed to a worker (after
+    they asked to stop everything); replies already on their way still go."""
+    automated = (OutboxPurpose.REMINDER, OutboxPurpose.NOTICE, OutboxPurpose.BROADCAST)
+    result = session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.member_id == member_id,
+            OutboxItem.purpose.in_(automated),
+            OutboxItem.status.in_((OutboxStatus.PENDING, OutboxStatus.QUEUED)),
+        )
+        .values(status=OutboxStatus.CANCELLED, final_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # The consent each automated purpose needs; replies, crisis texts and alerts need none (SPEC §6).
 _CONSENT_FOR = {
     (OutboxKind.SMS, OutboxPurpose.REMINDER): ConsentPurpose.REMINDERS_SMS,

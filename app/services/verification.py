@@ -1,0 +1,106 @@
+"""Proving a caller is the member (SPEC §7.5, §7.7): the PIN and the one-time code.
+
+PIN: 3 wrong tries in one call lock it for 15 minutes; 10 wrong tries in one day lock it until
+it is reset with a one-time code. A number that is not a member's gets exactly the answers a
+member with a wrong PIN gets, so nobody learns who is a member by guessing.
+
+One-time codes are 6 digits, live 10 minutes in Redis (only their hash), 3 tries each. Losing
+Redis only means asking for a new code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Literal
+
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from app.models import Member
+from app.phones import number_hash
+
+TRIES_PER_CALL = 3
+CALL_LOCK = timedelta(minutes=15)
+FAILURES_PER_DAY = 10
+UNTIL_RESET = timedelta(days=3650)
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_TRIES = 3
+
+PinResult = Literal["ok", "wrong", "locked"]
+_hasher = PasswordHasher()
+
+
+def set_pin(member: Member, pin: str) -> None:
+    member.pin_hash = _hasher.hash(pin)
+    member.pin_failures = 0
+    member.pin_locked_until = None
+
+
+def check_pin(member: Member | None, pin: str, tries_this_call: int, now: datetime) -> PinResult:
+    """``tries_this_call`` counts wrong tries before this one, so a non-member is locked out of
+    guessing in the same way as a member."""
+    if tries_this_call >= TRIES_PER_CALL:
+        return "locked"
+    if member is None or member.pin_hash is None:
+        return "locked" if tries_this_call + 1 >= TRIES_PER_CALL else "wrong"
+    if member.pin_locked_until is not None and member.pin_locked_until > now:
+        return "locked"
+    if _matches(member.pin_hash, pin):
+        member.pin_failures = 0
+        return "ok"
+    return _count_failure(member, tries_this_call + 1, now)
+
+
+def _matches(pin_hash: str, pin: str) -> bool:
+    try:
+        return _hasher.verify(pin_hash, pin)
+    except VerificationError:
+        return False
+
+
+def _count_failure(member: Member, tries: int, now: datetime) -> PinResult:
+    if member.pin_failures_day != now.date():
+        member.pin_failures_day = now.date()
+        member.pin_failures = 0
+    member.pin_failures += 1
+    if member.pin_failures >= FAILURES_PER_DAY:
+        member.pin_locked_until = now + UNTIL_RESET
+        return "locked"
+    if tries >= TRIES_PER_CALL:
+        member.pin_locked_until = now + CALL_LOCK
+        return "locked"
+    return "wrong"
+
+
+def issue_code(store: redis.Redis, phone: str, secret: str) -> str:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    key = _code_key(phone, secret)
+    store.hset(key, mapping={"digest": _digest(code, secret), "tries": 0})
+    store.expire(key, int(CODE_LIFETIME.total_seconds()))
+    return code
+
+
+def check_code(store: redis.Redis, phone: str, code: str, secret: str) -> bool:
+    key = _code_key(phone, secret)
+    kept = store.hgetall(key)
+    if not kept or int(kept.get(b"tries", 0)) >= CODE_TRIES:
+        return False
+    stored = kept[b"digest"]
+    stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+    if hmac.compare_digest(stored, _digest(code, secret)):
+        store.delete(key)
+        return True
+    store.hincrby(key, "tries", 1)
+    return False
+
+
+def _code_key(phone: str, secret: str) -> str:
+    return f"phoneline:otp:{number_hash(phone, secret)}"
+
+
+def _digest(code: str, secret: str) -> str:
+    return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()

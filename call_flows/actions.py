@@ -1,0 +1,641 @@
+"""The actions a flow's ``Action`` nodes name: the only part of voice that calls the domain.
+
+Each takes the request's context, the call's state and the node's ``arg``, and returns the route
+the flow follows plus what the caller hears. Texts go through the outbox, never to Twilio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.models import ConsentPurpose, ConsentSource, Meeting, OutboxKind, OutboxPurpose
+from app.services import callbacks, members, outbox
+from call_flows import directory, speaking
+from call_flows.context import STIR_VERIFIED, CallContext
+from call_flows.engine import CallState, Utterance
+
+CRISIS_JOIN_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class Outcome:
+    route: str
+    said: list[Utterance] = field(default_factory=list)
+
+
+ActionFn = Callable[[CallContext, CallState, str | None], Outcome]
+ACTIONS: dict[str, ActionFn] = {}
+
+
+def action(fn: ActionFn) -> ActionFn:
+    ACTIONS[fn.__name__] = fn
+    return fn
+
+
+def run(name: str, ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    return ACTIONS[name](ctx, state, arg)
+
+
+# --- the start of a call and its language -------------------------------------------------
+
+
+@action
+def start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    state.vars["verified"] = ctx.stir == STIR_VERIFIED and ctx.caller is not None
+    member = ctx.member(state)
+    if member is not None and member.language and ctx.catalog.has(member.language):
+        state.language = member.language
+        return Outcome("known", [Utterance("voice.notice")])
+    notices = [Utterance("voice.notice", language=code) for code in ctx.catalog.languages]
+    return Outcome("unknown", notices)
+
+
+@action
+def set_language(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    state.language = arg or "en"
+    member = ctx.member(state)
+    if member is not None:
+        members.set_language(member, state.language)
+    return Outcome("ok")
+
+
+# --- crisis ----------------------------------------------------------------------------------
+
+
+@action
+def open_crisis_request(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """One urgent request per member: a match within 24 hours of an open one joins it."""
+    number = ctx.number(state)
+    if number is None:
+        return Outcome("no_number")
+    member = members.find_or_create(ctx.session, number, state.language)
+    since = ctx.now - CRISIS_JOIN_WINDOW
+    if callbacks.recent_urgent(ctx.session, member.id, since) is None:
+        request = callbacks.NewRequest(member, state.language, "crisis", urgent=True)
+        escalate = ctx.config.callback_escalate_urgent.elapsed
+        callbacks.open_request(ctx.session, request, escalate, ctx.now)
+    return Outcome("opened")
+
+
+@action
+def text_crisis_numbers(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    _text(ctx, state, OutboxPurpose.CRISIS, "crisis.text", {})
+    return Outcome("ok")
+
+
+# --- find a group ----------------------------------------------------------------------------
+
+
+@action
+def check_zip(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    entered = state.vars.pop("entered", "")
+    if len(entered) != 5:
+        return Outcome("short")
+    state.vars["zip"] = entered
+    return Outcome("ok", [Utterance("voice.find.readback", {"digits": speaking.digits(entered)})])
+
+
+@action
+def search(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    found = directory.search(ctx.session, state.vars["zip"], state.language, ctx.now)
+    if not found.zip_known:
+        return Outcome("unknown")
+    _keep_results(state, "found", found.results)
+    _keep_topics(ctx, state, found.results)
+    state.vars["phone_count"] = sum(1 for r in found.results if r.distance_miles is None)
+    if not found.in_person_found:
+        return Outcome("none_nearby")
+    if len(found.results) > 3:
+        return Outcome("many", [Utterance("voice.find.many", {"count": len(found.results)})])
+    return Outcome("some", [Utterance("voice.find.some", {"count": len(found.results)})])
+
+
+@action
+def phone_groups_only(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    found = directory.load(ctx.session, state.vars.get("found", []))
+    _keep_results(state, "found", [r for r in found if r.distance_miles is None])
+    return Outcome("ok")
+
+
+@action
+def filter_topic(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    topic = state.vars.get("topic") if arg == "said" else state.vars.get(f"topic_name_{arg}")
+    found = directory.load(ctx.session, state.vars.get("found", []))
+    chosen = directory.with_topic(found, str(topic or ""))
+    return _narrowed(state, chosen)
+
+
+@action
+def filter_day(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    found = directory.load(ctx.session, state.vars.get("found", []))
+    zone = directory.caller_zone(state.vars.get("zip"), ctx.config.line_timezone)
+    return _narrowed(state, directory.on_day(found, arg or "today", ctx.now, zone))
+
+
+def _narrowed(state: CallState, chosen: list[directory.Result]) -> Outcome:
+    if not chosen:
+        return Outcome("none")
+    state.vars["shown"] = directory.ids(chosen)
+    return Outcome("ok")
+
+
+@action
+def first_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    if arg == "all" or "shown" not in state.vars:
+        state.vars["shown"] = state.vars.get("found", [])
+    state.vars.update(list="shown", index=0)
+    return Outcome("ok")
+
+
+@action
+def move_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    return _move(state, arg)
+
+
+@action
+def read_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    (result,) = directory.load(ctx.session, [_current(state)])
+    return Outcome("ok", _describe(ctx, state, result))
+
+
+def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> list[Utterance]:
+    group, meeting = result.group, result.meeting
+    zone = ZoneInfo(group.timezone)
+    count = len(state.vars.get("shown", []))
+    topics = [ctx.say(state, f"voice.topics.{t}") for t in group.topics]
+    said = [
+        Utterance(
+            "voice.result.intro",
+            {
+                "number": int(state.vars.get("index", 0)) + 1,
+                "count": count,
+                "name": group.name,
+                "topics": speaking.listing(topics, ctx.catalog, state.language),
+            },
+        )
+    ]
+    if result.distance_miles is None:
+        said.append(Utterance("voice.result.by_phone"))
+    else:
+        said.append(_place(group, result.distance_miles))
+    if meeting is not None:
+        when = speaking.when(meeting.starts_at, zone, ctx.catalog, state.language)
+        said.append(Utterance("voice.result.next", {"when": when}))
+    return said
+
+
+def _place(group: directory.Group, distance: float) -> Utterance:
+    params = {"place": group.location_name or "", "address": group.address or ""}
+    if distance < 1:
+        return Utterance("voice.result.place_near", params)
+    return Utterance("voice.result.place", {**params, "miles": f"{distance:.0f}"})
+
+
+@action
+def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    (result,) = directory.load(ctx.session, [_current(state)])
+    group, meeting = result.group, result.meeting
+    when = ""
+    if meeting is not None:
+        when = speaking.when(
+            meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
+        )
+    where = group.address or _dial_in_text(ctx, state, group)
+    params = {"name": group.name, "when": when, "where": where, "notes": group.notes or ""}
+    _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, f"g{group.id}")
+    return Outcome("ok")
+
+
+def _dial_in_text(ctx: CallContext, state: CallState, group: directory.Group) -> str:
+    if not group.dial_in_number:
+        return ctx.say(state, "voice.text.by_phone")
+    number = speaking.national(group.dial_in_number)
+    return ctx.say(state, "voice.text.dial_in", number=number, code=group.dial_in_code or "")
+
+
+# --- RSVP ------------------------------------------------------------------------------------
+
+
+@action
+def prepare_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    (result,) = directory.load(ctx.session, [_current(state)])
+    meeting = directory.next_meeting(ctx.session, result.group, ctx.now)
+    if meeting is None:
+        return Outcome("none")
+    state.vars["meeting_id"] = meeting.id
+    zone = ZoneInfo(result.group.timezone)
+    when = speaking.when(meeting.starts_at, zone, ctx.catalog, state.language)
+    params = {"name": result.group.name, "when": when}
+    return Outcome("ok", [Utterance("voice.rsvp.confirm_ask", params)])
+
+
+@action
+def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import rsvps
+
+    number = ctx.number(state)
+    assert number is not None, "RSVP is offered only to callers with a number"
+    member = members.find_or_create(ctx.session, number, state.language)
+    try:
+        made = rsvps.create(ctx.session, member, int(state.vars["meeting_id"]), "voice", ctx.now)
+    except rsvps.RsvpRefused:
+        return Outcome("refused")
+    _consent(ctx, number, ConsentPurpose.NOTICES, True)
+    state.vars["rsvp_id"] = made.rsvp.id
+    said = [_rsvp_outcome(made.waitlist_position, made.already)]
+    group = made.rsvp.meeting.group
+    if group.dial_in_number and made.waitlist_position is None:
+        number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
+        said.append(
+            Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})
+        )
+    return Outcome("ask" if member.reminder_channel is None else "done", said)
+
+
+def _rsvp_outcome(position: int | None, already: bool) -> Utterance:
+    if already:
+        return Utterance("voice.rsvp.already")
+    if position is None:
+        return Utterance("voice.rsvp.seat")
+    return Utterance("voice.rsvp.waitlist", {"position": position})
+
+
+@action
+def set_reminders(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.models import ReminderChannel
+
+    number = ctx.number(state)
+    if number is None:
+        return Outcome("ok")
+    member = members.find_or_create(ctx.session, number, state.language)
+    member.reminder_channel = ReminderChannel(arg or "none")
+    _consent(ctx, number, ConsentPurpose.REMINDERS_SMS, arg == "sms")
+    _consent(ctx, number, ConsentPurpose.REMINDERS_CALL, arg == "call")
+    return Outcome("call" if arg == "call" else "ok")
+
+
+@action
+def set_voicemail(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    member = ctx.member(state)
+    if member is not None:
+        member.voicemail_ok = arg == "yes"
+    return Outcome("ok")
+
+
+@action
+def say_reminder_plan(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    member = ctx.member(state)
+    channel = member.reminder_channel.value if member and member.reminder_channel else "none"
+    offsets = [_duration(ctx, state, o.amount, o.unit) for o in ctx.config.reminder_offsets]
+    spoken = speaking.listing(offsets, ctx.catalog, state.language)
+    return Outcome("ok", [Utterance(f"voice.remind.plan_{channel}", {"offsets": spoken})])
+
+
+def _duration(ctx: CallContext, state: CallState, amount: int, unit: str) -> str:
+    key = f"voice.duration.{unit}1" if amount == 1 else f"voice.duration.{unit}"
+    return ctx.say(state, key, n=amount)
+
+
+# --- my meetings, verification ---------------------------------------------------------------
+
+
+@action
+def begin_gate(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    state.vars["after_gate"] = arg
+    return Outcome("verified" if state.vars.get("verified") else "unverified")
+
+
+@action
+def send_meetings(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """Sends only to a member's number; every caller hears the same words either way."""
+    from app.services import rsvps
+
+    member = ctx.member(state) if ctx.caller else None
+    if member is not None:
+        upcoming = rsvps.upcoming_for(ctx.session, member.id, ctx.now)
+        lines = [_meeting_line(ctx, state, r.meeting) for r in upcoming]
+        params = {"meetings": " ".join(lines) or ctx.say(state, "voice.meetings.none")}
+        kind = OutboxKind.CALL if arg == "call" else OutboxKind.SMS
+        template = "voice.call.meetings" if arg == "call" else "voice.text.meetings"
+        _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id)
+    return Outcome("ok")
+
+
+@action
+def check_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import verification
+
+    entered = state.vars.pop("entered", "")
+    tries = int(state.vars.get("pin_tries", 0))
+    member = ctx.member(state) if ctx.caller else None
+    result = verification.check_pin(member, entered, tries, ctx.now)
+    if result == "ok":
+        state.vars["verified"] = True
+    else:
+        state.vars["pin_tries"] = tries + 1
+    return Outcome(result)
+
+
+@action
+def send_code(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import verification
+
+    member = ctx.member(state) if ctx.caller else None
+    if member is not None:
+        code = verification.issue_code(ctx.redis, member.phone, ctx.config.secret_key)
+        kind = OutboxKind.CALL if arg == "call" else OutboxKind.SMS
+        params = {"code": speaking.digits(code) if arg == "call" else code}
+        template = f"voice.{'call' if arg == 'call' else 'text'}.code"
+        _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id, dedupe=False)
+    return Outcome("ok")
+
+
+@action
+def check_code(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import verification
+
+    entered = state.vars.pop("entered", "")
+    ok = ctx.caller is not None and verification.check_code(
+        ctx.redis, ctx.caller, entered, ctx.config.secret_key
+    )
+    if ok:
+        state.vars["verified"] = True
+    return Outcome("ok" if ok else "wrong")
+
+
+@action
+def load_rsvps(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import rsvps
+
+    member = ctx.member(state)
+    upcoming = rsvps.upcoming_for(ctx.session, member.id, ctx.now) if member else []
+    if not upcoming:
+        return Outcome("none")
+    state.vars.update(rsvps=[r.id for r in upcoming], list="rsvps", index=0)
+    return Outcome("some")
+
+
+@action
+def read_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.models import Rsvp
+    from app.services import rsvps
+
+    rsvp = ctx.session.get(Rsvp, int(_current(state)))
+    assert rsvp is not None
+    line = _meeting_line(ctx, state, rsvp.meeting)
+    said = [Utterance("voice.meetings.item", {"meeting": line})]
+    position = rsvps.waitlist_position(ctx.session, rsvp)
+    if position is not None:
+        said.append(Utterance("voice.meetings.waitlisted", {"position": position}))
+    return Outcome("ok", said + say_reminder_plan(ctx, state, None).said)
+
+
+def _meeting_line(ctx: CallContext, state: CallState, meeting: Meeting) -> str:
+    group = meeting.group
+    when = speaking.when(meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language)
+    where = group.location_name or ctx.say(state, "voice.text.by_phone")
+    return ctx.say(state, "voice.meetings.line", name=group.name, when=when, where=where)
+
+
+@action
+def move_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    return _move(state, arg)
+
+
+@action
+def cancel_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import rsvps
+
+    rsvps.cancel(ctx.session, int(_current(state)), ctx.now)
+    return Outcome("ok")
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+
+@action
+def callback_start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    return Outcome("has_number" if ctx.callback_number(state) else "no_number")
+
+
+@action
+def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from call_flows import numbers
+
+    entered = state.vars.pop("entered", "")
+    number = numbers.callback_target(ctx.session, ctx.config, entered)
+    if number is None:
+        return Outcome("refused")
+    state.vars["typed_number"] = number
+    return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
+
+
+@action
+def confirm_callback_number(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """The caller said the read-back was right: only now is it where the callback goes."""
+    state.vars["callback_number"] = state.vars.pop("typed_number")
+    return Outcome("ok")
+
+
+@action
+def keep_recording(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    return Outcome("ok")  # the engine kept "recording_sid"; open_callback files it
+
+
+@action
+def open_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    number = ctx.callback_number(state)
+    assert number is not None, "the callback flow collects a number first"
+    member = members.find_or_create(ctx.session, number, state.language)
+    request = callbacks.NewRequest(
+        member,
+        state.language,
+        "voice",
+        voicemail_ok=arg == "yes",
+        group_id=_group_in_view(ctx, state),
+    )
+    row = callbacks.open_request(
+        ctx.session, request, ctx.config.callback_escalate.elapsed, ctx.now
+    )
+    row.recording_sid = state.vars.pop("recording_sid", None)
+    line = speaking.phone(ctx.config.phone_number)
+    return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
+
+
+def _group_in_view(ctx: CallContext, state: CallState) -> int | None:
+    if state.vars.get("list") != "shown" or not state.vars.get("shown"):
+        return None
+    return int(_current(state)[0])
+
+
+# --- settings and privacy --------------------------------------------------------------------
+
+
+@action
+def save_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.services import verification
+
+    entered = state.vars.pop("entered", "")
+    if len(entered) != 4 or ctx.caller is None:
+        return Outcome("short")
+    member = members.find_or_create(ctx.session, ctx.caller, state.language)
+    verification.set_pin(member, entered)
+    return Outcome("ok")
+
+
+@action
+def stop_everything(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.models import ReminderChannel
+
+    if ctx.caller is None:
+        return Outcome("ok")
+    members.revoke_all(ctx.session, ctx.caller, ConsentSource.VOICE, ctx.config.secret_key)
+    member = members.find(ctx.session, ctx.caller)
+    if member is not None:
+        member.reminder_channel = ReminderChannel.NONE
+        outbox.withdraw_automated(ctx.session, member.id)
+    return Outcome("ok")
+
+
+@action
+def delete_member(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """The same erasure as the SMS DELETE and ``phoneline member delete``: everything but the
+    consent ledger, which records the revocations first."""
+    from app.services import erasure
+
+    stop_everything(ctx, state, None)
+    member = members.find(ctx.session, ctx.caller) if ctx.caller else None
+    if member is not None:
+        erasure.forget_member(ctx.session, member, ctx.config.secret_key)
+    return Outcome("ok")
+
+
+# --- outbound reminder calls (placed by the reminder jobs, later issue) ----------------------
+
+
+@action
+def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.models import Rsvp
+
+    rsvp = ctx.session.get(Rsvp, int(state.vars.get("rsvp_id", 0)))
+    if rsvp is None:
+        return Outcome("ok")
+    if rsvp.member.language and ctx.catalog.has(rsvp.member.language):
+        state.language = rsvp.member.language
+    group = rsvp.meeting.group
+    when = speaking.when(
+        rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
+    )
+    params = {"line_name": ctx.config.line_name, "alias": group.alias, "when": when}
+    return Outcome("ok", [Utterance("voice.outbound.reminder", params)])
+
+
+@action
+def answer_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    from app.models import ReminderChannel, Rsvp
+    from app.services import rsvps
+
+    rsvp = ctx.session.get(Rsvp, int(state.vars.get("rsvp_id", 0)))
+    if rsvp is None:
+        return Outcome("ok")
+    if arg == "yes":
+        rsvp.attended = True
+    elif arg == "no":
+        rsvps.cancel(ctx.session, rsvp.id, ctx.now)
+    else:
+        rsvp.member.reminder_channel = ReminderChannel.NONE
+        _consent(ctx, rsvp.member.phone, ConsentPurpose.REMINDERS_CALL, False)
+    return Outcome("ok")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _current(state: CallState) -> Any:
+    """The item in view: a kept search result, or an RSVP id."""
+    items = state.vars[state.vars.get("list", "shown")]
+    return items[int(state.vars.get("index", 0))]
+
+
+def _move(state: CallState, arg: str | None) -> Outcome:
+    items = state.vars.get(state.vars.get("list", "shown")) or []
+    index = int(state.vars.get("index", 0)) + (1 if arg == "next" else -1)
+    state.vars["index"] = max(0, min(index, len(items) - 1))
+    return Outcome("ok")
+
+
+def _keep_results(state: CallState, name: str, results: list[directory.Result]) -> None:
+    state.vars[name] = directory.ids(results)
+    state.vars.pop("shown", None)
+
+
+def _keep_topics(ctx: CallContext, state: CallState, results: list[directory.Result]) -> None:
+    for n in range(1, 5):  # a new search forgets the topics of the one before
+        state.vars.pop(f"topic_{n}", None)
+        state.vars.pop(f"topic_name_{n}", None)
+    for n, topic in enumerate(directory.topics_in(results), start=1):
+        state.vars[f"topic_{n}"] = f"voice.topics.{topic}"
+        state.vars[f"topic_name_{n}"] = topic
+
+
+def _consent(ctx: CallContext, number: str, purpose: ConsentPurpose, granted: bool) -> None:
+    members.record_consent(
+        ctx.session, number, purpose, granted, ConsentSource.VOICE, ctx.config.secret_key
+    )
+
+
+def _text(
+    ctx: CallContext,
+    state: CallState,
+    purpose: OutboxPurpose,
+    template: str,
+    params: Mapping[str, object],
+    tag: str = "",
+) -> None:
+    member = ctx.member(state)
+    _send(
+        ctx,
+        state,
+        OutboxKind.SMS,
+        purpose,
+        template,
+        params,
+        member.id if member else None,
+        tag=tag,
+    )
+
+
+def _send(
+    ctx: CallContext,
+    state: CallState,
+    kind: OutboxKind,
+    purpose: OutboxPurpose,
+    template: str,
+    params: Mapping[str, object],
+    member_id: int | None,
+    dedupe: bool = True,
+    tag: str = "",
+) -> None:
+    """One row per call, template and subject: pressing the key twice sends one text."""
+    number = ctx.number(state)
+    if number is None:
+        return
+    key = f"voice:{ctx.call_sid}:{template}:{tag}" if dedupe else None
+    full = {"line_name": ctx.config.line_name, **params}
+    outbox.enqueue(
+        ctx.session,
+        outbox.Outgoing(
+            kind,
+            purpose,
+            number,
+            template,
+            state.language,
+            full,
+            member_id=member_id,
+            dedupe_key=key,
+        ),
+    )

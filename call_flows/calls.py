@@ -1,0 +1,143 @@
+"""One webhook request of a call: load the call's state, hear the caller, step the engine, run
+the actions it stops at, render what comes next, keep the state.
+
+A call's state lives in Redis under its CallSid for a few hours. It holds no speech and no
+caller number (a number keyed in by a caller who withheld caller ID is the one exception, kept
+only until the call ends). Losing it mid-call starts the caller again at the notice: a call is
+the one thing that cannot be rebuilt from the database, and the notice is the safe place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from app.prompts import Catalog
+from call_flows import actions, engine, hearing, speaking
+from call_flows.context import CallContext, facts
+from call_flows.definitions import APOLOGY, flows
+from call_flows.engine import CallState, Turn, Utterance
+from call_flows.nodes import Hangup, Menu, Node, Waiting
+from call_flows.render import Page, render
+
+STATE_TTL_SECONDS = 4 * 60 * 60
+
+
+@cache
+def definitions(languages: tuple[str, ...]) -> dict[str, Node]:
+    from call_flows.validate import validate_or_raise
+
+    table = flows(list(languages))
+    validate_or_raise(table)
+    return table
+
+
+def table_for(catalog: Catalog) -> dict[str, Node]:
+    return definitions(tuple(catalog.languages))
+
+
+def answer(
+    ctx: CallContext, base_url: str, start_at: str | None = None, **variables: object
+) -> VoiceResponse:
+    """A call's first request: the notice, then the language choice or the main menu."""
+    table = table_for(ctx.catalog)
+    state = CallState(vars=dict(variables))
+    turn = engine.go(table, state, start_at, []) if start_at else engine.start(table, state)
+    return _finish(ctx, table, turn, base_url)
+
+
+def step(
+    ctx: CallContext, form: Mapping[str, str], base_url: str, turn_asked: int | None = None
+) -> VoiceResponse:
+    table = table_for(ctx.catalog)
+    state = load_state(ctx)
+    if state is None or state.node not in table:
+        return answer(ctx, base_url)
+    node = engine.waiting(table, state)
+    if turn_asked is not None and turn_asked != state.turn:
+        # A request Twilio retried after we already answered it: ask again, change nothing,
+        # so a retried "yes" cannot open a second callback request.
+        return _finish(ctx, table, Turn(state, []), base_url, keep=False)
+    heard = hearing.hear(node, form, ctx.catalog, state.language)
+    turn = engine.step(table, state, heard, facts(ctx, state))
+    return _finish(ctx, table, turn, base_url)
+
+
+def apology(ctx: CallContext, base_url: str) -> VoiceResponse:
+    """Any error inside a step: an apology, the callback offer, goodbye (SPEC §7.9), in the
+    call's language, or in every language when the call's language is not known."""
+    table = table_for(ctx.catalog)
+    known = _known_state(ctx)
+    if known is not None:
+        state = CallState(node=APOLOGY, language=known.language)
+        return _finish(ctx, table, engine.go(table, state, APOLOGY, []), base_url, keep=False)
+    node = table[APOLOGY]
+    assert isinstance(node, Hangup)
+    said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in node.prompts]
+    page = _page(ctx, CallState(), node, base_url)
+    return render(Hangup(APOLOGY, ()), said, [], page)
+
+
+def _known_state(ctx: CallContext) -> CallState | None:
+    try:
+        return load_state(ctx)
+    except Exception:  # noqa: BLE001 - Redis being down must not stop the apology
+        return None
+
+
+def _finish(
+    ctx: CallContext, table: dict[str, Node], turn: Turn, base_url: str, keep: bool = True
+) -> VoiceResponse:
+    while turn.run is not None:
+        outcome = actions.run(turn.run.run, ctx, turn.state, turn.run.arg)
+        turn = engine.resume(table, turn.state, outcome.route, turn.said + outcome.said)
+    state = turn.state
+    node = engine.waiting(table, state)
+    known = frozenset() if isinstance(node, Hangup) else facts(ctx, state)
+    asked = engine.prompts_for(node, state, known, short=turn.reprompt)
+    if keep:
+        state.turn += 1
+        _keep_state(ctx, state, ended=isinstance(node, Hangup))
+    page = _page(ctx, state, node, base_url)
+    return render(node, turn.said, asked, page)
+
+
+def _page(ctx: CallContext, state: CallState, node: Waiting, base_url: str) -> Page:
+    hints = hearing.hints(node, ctx.catalog, state.language)
+    if isinstance(node, Menu):
+        # The language menu is heard in every language: each choice brings its own words.
+        for choice in node.choices:
+            if choice.language:
+                hints += hearing.spelled(ctx.catalog, choice.language, "voice.words.this_language")
+    common = {
+        "line_name": ctx.config.line_name,
+        "line_number": speaking.phone(ctx.config.phone_number),
+    }
+    return Page(
+        catalog=ctx.catalog,
+        language=state.language,
+        step_url=f"{base_url}/twilio/voice/step?t={state.turn}",
+        recording_status_url=f"{base_url}/twilio/status/recording",
+        common=common,
+        hints=hints,
+        slow=state.slow,
+    )
+
+
+def _key(call_sid: str) -> str:
+    return f"phoneline:call:{call_sid}"
+
+
+def load_state(ctx: CallContext) -> CallState | None:
+    raw = ctx.redis.get(_key(ctx.call_sid))
+    return CallState.from_dict(json.loads(raw)) if raw else None
+
+
+def _keep_state(ctx: CallContext, state: CallState, ended: bool) -> None:
+    if ended:
+        ctx.redis.delete(_key(ctx.call_sid))
+        return
+    ctx.redis.set(_key(ctx.call_sid), json.dumps(state.to_dict()), ex=STATE_TTL_SECONDS)

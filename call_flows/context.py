@@ -1,0 +1,80 @@
+"""Everything an action may use during one webhook request, and the facts the engine needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy.orm import Session
+
+from app.config import Config
+from app.models import Member, SmsStatus
+from app.prompts import Catalog
+from app.services import members
+from call_flows.engine import CallState
+
+STIR_VERIFIED = "TN-Validation-Passed-A"
+
+
+@dataclass
+class CallContext:
+    session: Session
+    catalog: Catalog
+    config: Config
+    redis: redis.Redis
+    now: datetime
+    call_sid: str
+    caller: str | None  # E.164; None when caller ID is withheld or unusable
+    stir: str | None
+
+    def number(self, state: CallState) -> str | None:
+        """The caller's own number (caller ID). A number keyed in for a callback is never the
+        caller's identity: it is only where that callback goes (``callback_number``), or a
+        caller could act for, and learn about, whoever owns it."""
+        return self.caller
+
+    def callback_number(self, state: CallState) -> str | None:
+        """Where a requested callback goes: caller ID, else the keyed-in number once the caller
+        confirmed its read-back."""
+        return self.caller or state.vars.get("callback_number")
+
+    def member(self, state: CallState) -> Member | None:
+        number = self.number(state)
+        return members.find(self.session, number) if number else None
+
+    def say(self, state: CallState, key: str, **params: Any) -> str:
+        return self.catalog.render(state.language, key, **params)
+
+
+def facts(ctx: CallContext, state: CallState) -> frozenset[str]:
+    """What is true for this caller right now; menus offer choices by these."""
+    found: set[str] = set()
+    member = ctx.member(state)
+    if ctx.caller:
+        found.add("has_caller_id")
+    if ctx.number(state):
+        found.add("has_number")
+        if member is None or member.sms_status is SmsStatus.OK:
+            found.add("can_text")
+    if member is not None and member.sms_status is SmsStatus.BLOCKED:
+        found.add("sms_blocked")
+    if state.vars.get("verified"):
+        found.add("verified")
+    found |= _position_facts(state)
+    found |= {f"topic_{n}" for n in range(1, 5) if state.vars.get(f"topic_{n}")}
+    if state.vars.get("phone_count"):
+        found.add("has_phone_groups")
+    return frozenset(found)
+
+
+def _position_facts(state: CallState) -> set[str]:
+    items = state.vars.get(state.vars.get("list", "results")) or []
+    index = int(state.vars.get("index", 0))
+    found = set()
+    if index + 1 < len(items):
+        found.add("has_next")
+    if index > 0:
+        found.add("has_previous")
+    return found

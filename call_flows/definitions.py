@@ -1,0 +1,553 @@
+"""Every step of a call (SPEC §7), as data. ``flows(languages)`` builds the table; the language
+menu is the one part that depends on which prompt files exist."""
+
+from __future__ import annotations
+
+from call_flows.nodes import (
+    AFTER_GATE,
+    GOODBYE,
+    PREVIOUS,
+    Action,
+    Choice,
+    Entry,
+    Hangup,
+    Menu,
+    Node,
+    Record,
+    Say,
+)
+
+START = "start"
+MAIN = "main"
+CRISIS_INFO = "crisis_info"
+CRISIS_MATCH = "crisis_match"
+CALLBACK = "callback"
+STOP = "gate_stop"
+SILENT_END = "silent_end"
+APOLOGY = "apology"
+OUTBOUND_REMINDER = "reminder_call"
+
+
+def _c(key: str, label: str, target: str, **extra: str) -> Choice:
+    return Choice(key=key, label=f"voice.{label}", target=target, **extra)
+
+
+def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu:
+    return Menu(
+        name,
+        prompt,
+        (
+            _c("1", "choice.confirm", yes, words="voice.words.yes"),
+            _c("2", "choice.cancel", no, words="voice.words.no"),
+        ),
+        back=back,
+    )
+
+
+def _language_menu(languages: list[str]) -> list[Node]:
+    choices = tuple(
+        Choice(str(key), "voice.choice.language", f"lang_{code}", words=None, language=code)
+        for key, code in enumerate(languages, start=1)
+    )
+    menu = Menu("language", None, choices, back="language", on_timeout=MAIN)
+    actions = [Action(f"lang_{code}", "set_language", {"ok": MAIN}, arg=code) for code in languages]
+    return [menu, *actions]
+
+
+def _start() -> list[Node]:
+    return [
+        Action(START, "start", {"known": MAIN, "unknown": "language"}),
+        Menu(
+            MAIN,
+            "voice.main.intro",
+            (
+                _c("1", "main.find", "find_zip", words="voice.words.find"),
+                _c("2", "main.meetings", "my_meetings", words="voice.words.meetings"),
+                _c("3", "main.callback", CALLBACK, words="voice.words.callback"),
+                _c("4", "main.settings", "settings", words="voice.words.settings"),
+            ),
+            back=MAIN,
+            on_timeout=SILENT_END,
+            preface=(("sms_blocked", "voice.main.blocked"),),
+        ),
+        Hangup(SILENT_END, ("voice.callback_offer", GOODBYE)),
+        Hangup("goodbye", (GOODBYE,)),
+        Menu(
+            "anything_else",
+            "voice.more.ask",
+            (
+                _c("1", "more.main", MAIN, words="voice.words.main"),
+                _c("2", "more.end", "goodbye", words="voice.words.end"),
+            ),
+            back=MAIN,
+            on_timeout=SILENT_END,
+        ),
+    ]
+
+
+def _crisis() -> list[Node]:
+    return [
+        Menu(
+            CRISIS_INFO,
+            "crisis.voice_info",
+            (
+                _c("1", "crisis.text_me", "crisis_text", words="voice.words.text", when="can_text"),
+                _c("2", "more.main", MAIN, words="voice.words.main"),
+            ),
+            back=PREVIOUS,
+        ),
+        Action("crisis_text", "text_crisis_numbers", {"ok": "crisis_sent"}),
+        Say("crisis_sent", "crisis.voice_sent", CRISIS_INFO),
+        Action(
+            CRISIS_MATCH,
+            "open_crisis_request",
+            {"opened": "crisis_opened", "no_number": "crisis_no_number"},
+        ),
+        Say("crisis_opened", "crisis.voice_opened", CRISIS_INFO),
+        Say("crisis_no_number", "crisis.voice_no_number", CRISIS_INFO),
+    ]
+
+
+def _find() -> list[Node]:
+    return [
+        Entry("find_zip", "voice.find.zip", 5, "check_zip", back=MAIN),
+        Action("check_zip", "check_zip", {"ok": "zip_readback", "short": "zip_short"}),
+        Say("zip_short", "voice.find.zip_short", "find_zip"),
+        Menu(
+            "zip_readback",
+            None,
+            (
+                _c("1", "choice.right", "search", words="voice.words.yes"),
+                _c("2", "choice.again", "find_zip", words="voice.words.no"),
+            ),
+            back="find_zip",
+        ),
+        Action(
+            "search",
+            "search",
+            {
+                "unknown": "zip_unknown",
+                "none_nearby": "no_in_person",
+                "many": "narrow",
+                "some": "result_first",
+            },
+        ),
+        Say("zip_unknown", "voice.find.zip_unknown", "find_zip"),
+        Menu(
+            "no_in_person",
+            "voice.find.none_nearby",
+            (
+                _c("1", "find.by_phone", "phone_results", when="has_phone_groups"),
+                _c("2", "find.another_zip", "find_zip", words="voice.words.again"),
+                _c("3", "main.callback", CALLBACK, words="voice.words.callback"),
+            ),
+            back=MAIN,
+        ),
+        Action("phone_results", "phone_groups_only", {"ok": "result_first"}),
+        Menu(
+            "narrow",
+            None,
+            (
+                _c("1", "find.hear_all", "result_all", words="voice.words.all"),
+                _c("2", "find.by_topic", "topic", words="voice.words.topic"),
+                _c("3", "find.by_day", "day", words="voice.words.day"),
+            ),
+            back="find_zip",
+        ),
+        Menu(
+            "topic",
+            None,
+            tuple(
+                _c(str(n), "find.topic", f"pick_topic_{n}", when=f"topic_{n}", item=f"topic_{n}")
+                for n in range(1, 5)
+            ),
+            back="narrow",
+            topic_speech="pick_topic_said",
+        ),
+        *[
+            Action(
+                f"pick_topic_{n}",
+                "filter_topic",
+                {"ok": "result_first", "none": "no_match"},
+                arg=str(n),
+            )
+            for n in range(1, 5)
+        ],
+        Action(
+            "pick_topic_said",
+            "filter_topic",
+            {"ok": "result_first", "none": "no_match"},
+            arg="said",
+        ),
+        Say("no_match", "voice.find.no_match", "narrow"),
+        Menu(
+            "day",
+            None,
+            (
+                _c("1", "find.today", "pick_today", words="voice.words.today"),
+                _c("2", "find.tomorrow", "pick_tomorrow", words="voice.words.tomorrow"),
+                _c("3", "find.weekend", "pick_weekend", words="voice.words.weekend"),
+            ),
+            back="narrow",
+        ),
+        *[
+            Action(f"pick_{day}", "filter_day", {"ok": "result_first", "none": "no_match"}, arg=day)
+            for day in ("today", "tomorrow", "weekend")
+        ],
+        Action("result_first", "first_result", {"ok": "result_read"}),
+        Action("result_all", "first_result", {"ok": "result_read"}, arg="all"),
+        Action("result_read", "read_result", {"ok": "result"}),
+        Menu(
+            "result",
+            None,
+            (
+                _c("1", "find.rsvp", "rsvp_prepare", words="voice.words.rsvp", when="has_number"),
+                _c(
+                    "2",
+                    "find.text_details",
+                    "text_details",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c(
+                    "3",
+                    "choice.next_group",
+                    "result_next",
+                    words="voice.words.next",
+                    when="has_next",
+                ),
+                _c(
+                    "4",
+                    "choice.previous_group",
+                    "result_prev",
+                    words="voice.words.previous",
+                    when="has_previous",
+                ),
+            ),
+            back="find_zip",
+        ),
+        Action("result_next", "move_result", {"ok": "result_read"}, arg="next"),
+        Action("result_prev", "move_result", {"ok": "result_read"}, arg="previous"),
+        Action("text_details", "text_details", {"ok": "details_sent"}),
+        Say("details_sent", "voice.find.details_sent", "result"),
+    ]
+
+
+def _rsvp() -> list[Node]:
+    return [
+        Action("rsvp_prepare", "prepare_rsvp", {"ok": "rsvp_confirm", "none": "rsvp_none"}),
+        Say("rsvp_none", "voice.rsvp.none", "result"),
+        _yes_no("rsvp_confirm", None, "rsvp_make", "result_read", back="result_read"),
+        Action(
+            "rsvp_make",
+            "make_rsvp",
+            {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"},
+        ),
+        Menu(
+            "remind_choice",
+            "voice.remind.ask",
+            (
+                _c("1", "remind.by_text", "remind_sms", words="voice.words.text", when="can_text"),
+                _c("2", "remind.by_call", "remind_call", words="voice.words.call"),
+                _c("3", "remind.none", "remind_none", words="voice.words.none"),
+            ),
+            back="rsvp_plan",
+            on_timeout="rsvp_plan",
+        ),
+        *[
+            Action(
+                f"remind_{how}",
+                "set_reminders",
+                {"ok": "rsvp_plan", "call": "voicemail_choice"},
+                arg=how,
+            )
+            for how in ("sms", "call", "none")
+        ],
+        _yes_no(
+            "voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"
+        ),
+        Action("vm_yes", "set_voicemail", {"ok": "rsvp_plan"}, arg="yes"),
+        Action("vm_no", "set_voicemail", {"ok": "rsvp_plan"}, arg="no"),
+        Action("rsvp_plan", "say_reminder_plan", {"ok": "anything_else"}),
+    ]
+
+
+def _meetings() -> list[Node]:
+    return [
+        Action(
+            "my_meetings",
+            "begin_gate",
+            {"verified": "meetings_load", "unverified": "verify_offer"},
+            arg="meetings_load",
+        ),
+        Menu(
+            "verify_offer",
+            "voice.verify.offer",
+            (
+                _c(
+                    "1",
+                    "verify.by_text",
+                    "meetings_text",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c(
+                    "2",
+                    "verify.by_call",
+                    "meetings_call",
+                    words="voice.words.call",
+                    when="has_caller_id",
+                ),
+                _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
+            ),
+            back=MAIN,
+        ),
+        Action("meetings_text", "send_meetings", {"ok": "meetings_sent"}, arg="sms"),
+        Action("meetings_call", "send_meetings", {"ok": "meetings_sent"}, arg="call"),
+        Say("meetings_sent", "voice.verify.sent", "anything_else"),
+        Entry("pin_entry", "voice.verify.pin_entry", 4, "check_pin", back=MAIN),
+        Action(
+            "check_pin",
+            "check_pin",
+            {"ok": AFTER_GATE, "wrong": "pin_wrong", "locked": "pin_locked"},
+        ),
+        Say("pin_wrong", "voice.verify.pin_wrong", "pin_entry"),
+        Say("pin_locked", "voice.verify.pin_locked", "anything_else"),
+        Action("meetings_load", "load_rsvps", {"some": "meeting_read", "none": "meetings_none"}),
+        Say("meetings_none", "voice.meetings.none", "anything_else"),
+        Action("meeting_read", "read_rsvp", {"ok": "meeting"}),
+        Menu(
+            "meeting",
+            None,
+            (
+                _c("1", "meetings.cancel", "cancel_confirm", words="voice.words.cancel"),
+                _c(
+                    "2",
+                    "choice.next_meeting",
+                    "meeting_next",
+                    words="voice.words.next",
+                    when="has_next",
+                ),
+                _c(
+                    "3",
+                    "choice.previous_meeting",
+                    "meeting_prev",
+                    words="voice.words.previous",
+                    when="has_previous",
+                ),
+            ),
+            back=MAIN,
+        ),
+        Action("meeting_next", "move_rsvp", {"ok": "meeting_read"}, arg="next"),
+        Action("meeting_prev", "move_rsvp", {"ok": "meeting_read"}, arg="previous"),
+        _yes_no(
+            "cancel_confirm",
+            "voice.meetings.cancel_ask",
+            "cancel_rsvp",
+            "meeting_read",
+            back="meeting_read",
+        ),
+        Action("cancel_rsvp", "cancel_rsvp", {"ok": "cancelled"}),
+        Say("cancelled", "voice.meetings.cancelled", "meetings_load"),
+        # The gate in front of PIN, stop and delete: verified callers pass; others get the same
+        # offer of a one-time code or the PIN, member or not.
+        Menu(
+            "otp_offer",
+            "voice.otp.offer",
+            (
+                _c("1", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
+                _c("2", "otp.by_call", "otp_send_call", words="voice.words.call"),
+                _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
+            ),
+            back="settings",
+        ),
+        Action("otp_send_sms", "send_code", {"ok": "otp_entry"}, arg="sms"),
+        Action("otp_send_call", "send_code", {"ok": "otp_entry"}, arg="call"),
+        Entry("otp_entry", "voice.otp.entry", 6, "otp_check", back="otp_offer"),
+        Action("otp_check", "check_code", {"ok": AFTER_GATE, "wrong": "otp_wrong"}),
+        Say("otp_wrong", "voice.otp.wrong", "otp_offer"),
+    ]
+
+
+def _callback() -> list[Node]:
+    return [
+        Action(
+            CALLBACK,
+            "callback_start",
+            {"has_number": "callback_intro", "no_number": "callback_number"},
+        ),
+        Menu(
+            "callback_intro",
+            "voice.callback.intro",
+            (
+                _c("1", "callback.leave_message", "callback_record", words="voice.words.message"),
+                _c("2", "callback.skip", "callback_voicemail", words="voice.words.skip"),
+            ),
+            back=MAIN,
+        ),
+        Entry(
+            "callback_number", "voice.callback.number_entry", 10, "check_callback_number", back=MAIN
+        ),
+        Action(
+            "check_callback_number",
+            "check_callback_number",
+            {"ok": "callback_number_readback", "refused": "callback_number_refused"},
+        ),
+        Say("callback_number_refused", "voice.callback.number_refused", "callback_number"),
+        Menu(
+            "callback_number_readback",
+            None,
+            (
+                _c("1", "choice.right", "callback_number_confirmed", words="voice.words.yes"),
+                _c("2", "choice.again", "callback_number", words="voice.words.no"),
+            ),
+            back="callback_number",
+        ),
+        Action("callback_number_confirmed", "confirm_callback_number", {"ok": "callback_intro"}),
+        Record("callback_record", "voice.callback.record", "callback_recorded"),
+        Action("callback_recorded", "keep_recording", {"ok": "callback_voicemail"}),
+        _yes_no(
+            "callback_voicemail",
+            "voice.callback.voicemail_ask",
+            "callback_open_vm",
+            "callback_open",
+            back="callback_intro",
+        ),
+        # open_callback itself says "your request is in" (with the line's number), once.
+        Action("callback_open_vm", "open_callback", {"ok": "anything_else"}, arg="yes"),
+        Action("callback_open", "open_callback", {"ok": "anything_else"}, arg="no"),
+    ]
+
+
+def _settings() -> list[Node]:
+    return [
+        Menu(
+            "settings",
+            None,
+            (
+                _c("1", "settings.language", "language", words="voice.words.language"),
+                _c(
+                    "2",
+                    "settings.reminders",
+                    "settings_reminders",
+                    words="voice.words.reminders",
+                    when="has_caller_id",
+                ),
+                _c("3", "settings.pin", "gate_pin", words="voice.words.pin", when="has_caller_id"),
+                _c("4", "settings.privacy", "privacy", words="voice.words.privacy"),
+            ),
+            back=MAIN,
+        ),
+        Menu(
+            "settings_reminders",
+            "voice.remind.ask",
+            (
+                _c("1", "remind.by_text", "set_sms", words="voice.words.text", when="can_text"),
+                _c("2", "remind.by_call", "set_call", words="voice.words.call"),
+                _c("3", "remind.none", "set_none", words="voice.words.none"),
+            ),
+            back="settings",
+        ),
+        *[
+            Action(
+                f"set_{how}",
+                "set_reminders",
+                {"ok": "reminders_saved", "call": "voicemail_choice"},
+                arg=how,
+            )
+            for how in ("sms", "call", "none")
+        ],
+        Say("reminders_saved", "voice.settings.saved", "settings"),
+        Action(
+            "gate_pin",
+            "begin_gate",
+            {"verified": "pin_new", "unverified": "otp_offer"},
+            arg="pin_new",
+        ),
+        Entry("pin_new", "voice.settings.pin_new", 4, "save_pin", back="settings"),
+        Action("save_pin", "save_pin", {"ok": "pin_saved", "short": "pin_new"}),
+        Say("pin_saved", "voice.settings.pin_saved", "settings"),
+        Menu(
+            "privacy",
+            None,
+            (
+                _c("1", "privacy.explain", "privacy_info", words="voice.words.privacy"),
+                _c("2", "privacy.stop", STOP, words="voice.words.stop", when="has_caller_id"),
+                _c(
+                    "3",
+                    "privacy.delete",
+                    "gate_delete",
+                    words="voice.words.delete",
+                    when="has_caller_id",
+                ),
+            ),
+            back="settings",
+        ),
+        Say("privacy_info", "voice.privacy.plain", "privacy"),
+        Action(
+            STOP,
+            "begin_gate",
+            {"verified": "stop_confirm", "unverified": "otp_offer"},
+            arg="stop_confirm",
+        ),
+        _yes_no("stop_confirm", "voice.privacy.stop_ask", "do_stop", "privacy", back="privacy"),
+        Action("do_stop", "stop_everything", {"ok": "stopped"}),
+        Hangup("stopped", ("voice.privacy.stopped", GOODBYE)),
+        Action(
+            "gate_delete",
+            "begin_gate",
+            {"verified": "delete_confirm", "unverified": "otp_offer"},
+            arg="delete_confirm",
+        ),
+        _yes_no(
+            "delete_confirm", "voice.privacy.delete_ask", "do_delete", "privacy", back="privacy"
+        ),
+        Action("do_delete", "delete_member", {"ok": "deleted"}),
+        Hangup("deleted", ("voice.privacy.deleted", GOODBYE)),
+    ]
+
+
+def _outbound() -> list[Node]:
+    """Menus of calls the line places; the reminder and callback issues start calls here."""
+    return [
+        Action(OUTBOUND_REMINDER, "read_reminder", {"ok": "reminder_menu"}),
+        Menu(
+            "reminder_menu",
+            None,
+            (
+                _c("1", "outbound.attend", "reminder_yes", words="voice.words.yes"),
+                _c("2", "outbound.cannot", "reminder_no", words="voice.words.no"),
+                _c("7", "outbound.stop_calls", "reminder_stop", words="voice.words.stop"),
+            ),
+            back="reminder_menu",
+            on_timeout="outbound_goodbye",
+            outbound=True,
+        ),
+        Action("reminder_yes", "answer_reminder", {"ok": "outbound_thanks"}, arg="yes"),
+        Action("reminder_no", "answer_reminder", {"ok": "outbound_thanks"}, arg="no"),
+        Action("reminder_stop", "answer_reminder", {"ok": "outbound_thanks"}, arg="stop"),
+        Hangup("outbound_thanks", ("voice.outbound.thanks", GOODBYE)),
+        Hangup("outbound_goodbye", ("voice.outbound.line_number", GOODBYE)),
+    ]
+
+
+def flows(languages: list[str]) -> dict[str, Node]:
+    nodes = [
+        *_start(),
+        *_language_menu(languages),
+        *_crisis(),
+        *_find(),
+        *_rsvp(),
+        *_meetings(),
+        *_callback(),
+        *_settings(),
+        *_outbound(),
+        Hangup(APOLOGY, ("voice.apology", "voice.callback_offer", GOODBYE)),
+    ]
+    table = {node.name: node for node in nodes}
+    assert len(table) == len(nodes), "two nodes share a name"
+    return table
+
+
+# Entry points other than START: reached by the line's own calls or by an error, not by a key.
+ENTRY_POINTS = (START, OUTBOUND_REMINDER, APOLOGY)

@@ -1,0 +1,214 @@
+"""The pure step engine: from a call's state and what the caller did, the next state and what the
+caller hears. It never touches the database, Redis or Twilio: an ``Action`` node stops the engine
+with ``Turn.run`` set; the driver runs it and calls ``resume`` with the route it chose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from call_flows.definitions import CALLBACK, CRISIS_INFO, CRISIS_MATCH, START, STOP
+from call_flows.nodes import (
+    AFTER_GATE,
+    PREVIOUS,
+    Action,
+    Choice,
+    Entry,
+    Hangup,
+    Menu,
+    Node,
+    Record,
+    Say,
+    Waiting,
+)
+
+MAX_REPROMPTS = 2  # "take your time" at most twice, then the node's on_timeout
+MAX_INVALID = 3
+_MAX_PASS_THROUGH = 50  # Say/Action chains longer than this are a definition bug
+
+
+@dataclass(frozen=True)
+class Utterance:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # None: the caller's language
+    nested: tuple[tuple[str, str], ...] = ()  # (param, prompt key) rendered first
+
+
+@dataclass
+class CallState:
+    node: str = START
+    language: str = "en"
+    vars: dict[str, Any] = field(default_factory=dict)
+    silences: int = 0
+    invalids: int = 0
+    slow: bool = False  # "#" on a menu: every wait doubles for the rest of the call
+    turn: int = 0  # documents served; a request for an older one is a retry, not an answer
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallState:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Heard:
+    kind: Literal["key", "data", "silence", "crisis", "stop", "topic", "recording", "nothing"]
+    value: str = ""
+
+
+@dataclass
+class Turn:
+    state: CallState
+    said: list[Utterance]
+    run: Action | None = None
+    reprompt: bool = False
+
+
+def start(flows: dict[str, Node], state: CallState) -> Turn:
+    return go(flows, state, START, [])
+
+
+def go(flows: dict[str, Node], state: CallState, target: str, said: list[Utterance]) -> Turn:
+    """Move to ``target``, passing through ``Say`` nodes, stopping at an action or a wait."""
+    for _ in range(_MAX_PASS_THROUGH):
+        node = flows[_resolve(state, target)]
+        if isinstance(node, Say):
+            said.append(Utterance(node.prompt))
+            target = node.next
+            continue
+        if node.name != state.node:
+            state.silences = state.invalids = 0
+        state.node = node.name
+        return Turn(state, said, run=node if isinstance(node, Action) else None)
+    raise RuntimeError("a flow passes through too many nodes without waiting")
+
+
+def resume(flows: dict[str, Node], state: CallState, route: str, said: list[Utterance]) -> Turn:
+    action = flows[state.node]
+    assert isinstance(action, Action)
+    return go(flows, state, action.routes[route], said)
+
+
+def step(flows: dict[str, Node], state: CallState, heard: Heard, facts: frozenset[str]) -> Turn:
+    node = flows[state.node]
+    if heard.kind == "crisis":
+        return _leave_for(flows, state, CRISIS_MATCH)
+    if heard.kind == "stop":
+        return go(flows, state, STOP, [])
+    if heard.kind == "silence":
+        return _silence(flows, state, node)
+    if isinstance(node, Menu):
+        return _on_menu(flows, state, node, heard, facts)
+    if isinstance(node, Entry):
+        return _on_entry(flows, state, node, heard)
+    if isinstance(node, Record):
+        if heard.kind == "recording":
+            state.vars["recording_sid"] = heard.value
+        return go(flows, state, node.target, [])
+    return go(flows, state, START, [])  # a Hangup or Action is never waiting for input
+
+
+def waiting(flows: dict[str, Node], state: CallState) -> Waiting:
+    node = flows[state.node]
+    assert isinstance(node, Menu | Entry | Record | Hangup)
+    return node
+
+
+def prompts_for(
+    node: Waiting, state: CallState, facts: frozenset[str], short: bool
+) -> list[Utterance]:
+    """What the caller hears while the node waits; ``short`` is the re-prompt after silence."""
+    if isinstance(node, Hangup):
+        return [Utterance(key) for key in node.prompts]
+    if not isinstance(node, Menu):
+        return [Utterance(node.prompt)]
+    said = [] if short else [Utterance(key) for fact, key in node.preface if fact in facts]
+    if node.prompt and not short:
+        said.append(Utterance(node.prompt))
+    return said + [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
+
+
+def _label(choice: Choice, state: CallState) -> Utterance:
+    nested = (("item", str(state.vars[choice.item])),) if choice.item else ()
+    return Utterance(choice.label, {"key": choice.key}, choice.language, nested)
+
+
+def _offered(choice: Choice, facts: frozenset[str]) -> bool:
+    return choice.when is None or choice.when in facts
+
+
+def _on_menu(
+    flows: dict[str, Node], state: CallState, menu: Menu, heard: Heard, facts: frozenset[str]
+) -> Turn:
+    if heard.kind == "topic" and menu.topic_speech:
+        state.vars["topic"] = heard.value
+        return go(flows, state, menu.topic_speech, [])
+    if heard.kind != "key":
+        return _invalid(flows, state, menu)
+    if heard.value in ("9", "*", "0", "8", "#"):
+        return _global_key(flows, state, menu, heard.value)
+    for choice in menu.choices:
+        if choice.key == heard.value:
+            if not _offered(choice, facts):
+                return go(flows, state, menu.name, [Utterance("voice.not_available")])
+            return go(flows, state, choice.target, [])
+    return _invalid(flows, state, menu)
+
+
+def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Heard) -> Turn:
+    if heard.kind == "key":
+        if heard.value in ("0", "8"):
+            return _global_key(flows, state, entry, heard.value)
+        return go(flows, state, entry.back if heard.value == "*" else entry.name, [])
+    if heard.kind != "data" or not heard.value:
+        return _invalid(flows, state, entry)
+    if "*" in heard.value:
+        return go(flows, state, entry.back, [])
+    state.vars["entered"] = heard.value.replace("#", "")
+    return go(flows, state, entry.target, [])
+
+
+def _global_key(flows: dict[str, Node], state: CallState, node: Menu | Entry, key: str) -> Turn:
+    if key == "9":
+        return go(flows, state, node.name, [])
+    if key == "*":
+        return go(flows, state, node.back, [])
+    if key == "#":
+        state.slow = True
+        return go(flows, state, node.name, [Utterance("voice.slower")])
+    return _leave_for(flows, state, CALLBACK if key == "0" else CRISIS_INFO)
+
+
+def _leave_for(flows: dict[str, Node], state: CallState, target: str) -> Turn:
+    """Global keys remember where the caller was, so * from there comes back."""
+    if state.node not in (CRISIS_INFO,) and isinstance(flows[state.node], Menu | Entry):
+        state.vars["previous"] = state.node
+    return go(flows, state, target, [])
+
+
+def _silence(flows: dict[str, Node], state: CallState, node: Node) -> Turn:
+    if isinstance(node, Record):
+        return go(flows, state, node.target, [])
+    state.silences += 1
+    if state.silences > MAX_REPROMPTS or not isinstance(node, Menu | Entry):
+        return go(flows, state, getattr(node, "on_timeout", "main"), [])
+    return Turn(state, [Utterance("voice.take_your_time")], reprompt=True)
+
+
+def _invalid(flows: dict[str, Node], state: CallState, node: Menu | Entry) -> Turn:
+    state.invalids += 1
+    if state.invalids >= MAX_INVALID:
+        return go(flows, state, node.on_timeout, [Utterance("voice.invalid")])
+    return go(flows, state, node.name, [Utterance("voice.invalid")])
+
+
+def _resolve(state: CallState, target: str) -> str:
+    if target == PREVIOUS:
+        return str(state.vars.get("previous") or "main")
+    if target == AFTER_GATE:
+        return str(state.vars.get("after_gate") or "main")
+    return target

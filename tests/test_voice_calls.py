@@ -1,0 +1,337 @@
+"""Whole calls, run by a phone that executes TwiML as Twilio does (tests/call_runner.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
+from app.services import rsvps
+from tests import factories
+from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
+from tests.conftest import fresh
+
+CALLER = "+14155550100"
+VERIFIED = "TN-Validation-Passed-A"
+NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+
+
+def _member_with_two_rsvps(session):
+    member = factories.member(session, phone=CALLER, language="en", reminder_channel="sms")
+    for days, name in ((2, "Hope Circle"), (5, "Tuesday Talk")):
+        group = factories.group(session, name=name, location_name="Mission Library")
+        meeting = factories.meeting(session, group, starts_in=timedelta(days=days))
+        rsvps.create(session, member, meeting.id, "sms")
+    session.commit()
+    return member
+
+
+def test_a_verified_caller_hears_their_meetings_and_cancels_one(twilio, session):
+    member = _member_with_two_rsvps(session)
+    run_call(
+        twilio,
+        [
+            ("2", "Hope Circle"),
+            ("2", "Tuesday Talk"),
+            ("1", "Do you want to cancel"),
+            ("1", "Your sign-up is cancelled. Hope Circle"),
+            ("hangup", None),
+        ],
+        stir=VERIFIED,
+    )
+    live = fresh(session).scalars(select(Rsvp).where(Rsvp.member_id == member.id)).all()
+    assert sorted(r.status for r in live) == [RsvpStatus.CANCELLED, RsvpStatus.CONFIRMED]
+
+
+def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
+    _member_with_two_rsvps(session)
+    run_call(twilio, [("2", "remind you by text, 1 day and 2 hours before")], stir=VERIFIED)
+
+
+def _unverified_offer(twilio, caller, known):
+    # A known caller skips the language menu (SPEC §6); the rest must not differ.
+    script = [("2", None), ("1", None), ("2", None)]
+    call = run_call(twilio, script if known else [("1", None), *script], caller=caller)
+    return call.said.split("Main menu", 1)[1]
+
+
+def test_an_unverified_caller_hears_the_same_offer_whether_or_not_they_are_a_member(
+    twilio, session
+):
+    _member_with_two_rsvps(session)
+    member_heard = _unverified_offer(twilio, CALLER, known=True)
+    stranger_heard = _unverified_offer(twilio, "+14155550199", known=False)
+    assert member_heard == stranger_heard
+    assert "We can text or call this phone's number with your meetings" in member_heard
+    assert "If this number has meetings with us, they are on the way" in member_heard
+
+
+def test_the_meetings_text_goes_only_to_a_members_number(twilio, session):
+    _member_with_two_rsvps(session)
+    _unverified_offer(twilio, CALLER, known=True)
+    _unverified_offer(twilio, "+14155550199", known=False)
+    sent = fresh(session).scalars(select(OutboxItem)).all()
+    assert [(o.recipient, o.template) for o in sent] == [(CALLER, "voice.text.meetings")]
+
+
+def test_a_member_who_enters_their_pin_hears_their_meetings(twilio, session):
+    from app.services import verification
+
+    member = _member_with_two_rsvps(session)
+    verification.set_pin(member, "2468")
+    session.commit()
+    run_call(twilio, [("2", None), ("3", "enter your 4-digit PIN"), ("2468", "Hope Circle")])
+
+
+def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
+    from app.services import verification
+
+    member = _member_with_two_rsvps(session)
+    verification.set_pin(member, "2468")
+    session.commit()
+    script = [("2", None), ("3", None), ("1111", "did not work"), ("1111", None)]
+    run_call(twilio, [*script, ("1111", "try again later"), ("2", "Goodbye")])
+
+
+def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_number(twilio, session):
+    heard = run_call(
+        twilio,
+        [
+            ("1", None),
+            ("3", "enter the 10-digit phone number"),
+            ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
+            ("1", "leave a short message"),
+            ("1", "call 911, or call or text 988"),
+            ("say: please call me about the Tuesday group", "may we leave a voicemail"),
+            ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
+            ("2", "Goodbye"),
+        ],
+        caller="anonymous",
+    )
+    assert heard.said.count("Your request is in") == 1
+    request = fresh(session).scalars(select(CallbackRequest)).one()
+    assert request.member.phone == "+14155550123"
+    assert request.voicemail_ok and request.recording_sid and not request.urgent
+
+
+def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
+    factories_facilitator(session, "+14155550123")
+    script = [("1", None), ("3", None)]
+    for number in ("9880000000", "4155550123", "5005550006", "9001234567"):
+        script.append((number, "We cannot call that number"))
+    run_call(twilio, script, caller="anonymous")
+    assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+def factories_facilitator(session, phone):
+    from app.models import Facilitator
+
+    session.add(Facilitator(slug="ana", name="Ana", phone=phone, languages=["en"]))
+    session.commit()
+
+
+def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_urgent_request(
+    twilio, session
+):
+    script = [("1", None), ("say: I just want to end my life", "call or text 9 8 8")]
+    run_call(twilio, [*script, ("1", "sending these numbers by text"), ("2", "Main menu")])
+    run_call(twilio, script)
+    requests = fresh(session).scalars(select(CallbackRequest)).all()
+    assert [(r.urgent, r.source) for r in requests] == [(True, "crisis")]
+    texts = fresh(session).scalars(select(OutboxItem)).all()
+    assert [t.template for t in texts] == ["crisis.text"]
+
+
+def test_a_crisis_phrase_in_spanish_is_answered_in_spanish(twilio, session):
+    run_call(twilio, [("2", None), ("say: ya no puedo más", "oprima 2 para español")])
+
+
+def test_eight_plays_crisis_information_again_and_again(twilio):
+    call = run_call(twilio, [("1", None), ("8", "9 8 8"), ("8", "9 8 8"), ("*", "Main menu")])
+    assert call.said.count("If you use a relay service, dial 7 1 1") == 2
+
+
+def test_a_caller_who_withheld_caller_id_is_never_offered_texts(twilio):
+    call = run_call(
+        twilio, [("1", None), ("8", None), ("1", "not available on this phone")], caller="anonymous"
+    )
+    assert "by text, press" not in call.said
+
+
+def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, session):
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    run_call(
+        twilio,
+        [
+            ("say: stop calling me", "Do you want to stop all calls and texts"),
+            ("1", "no more calls"),
+        ],
+        stir=VERIFIED,
+    )
+
+
+def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, app):
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    script = [("4", None), ("3", "check this is your phone"), ("1", "enter the 6-digit code")]
+
+    def texted_code():
+        return fresh(session).scalars(select(OutboxItem)).one().params["code"]
+
+    run_call(twilio, [*script, ("000000", "did not work"), ("1", None), ("hangup", None)])
+    fresh(session).execute(OutboxItem.__table__.delete())
+    session.commit()
+    run_call(twilio, [*script, (texted_code, "enter a new 4-digit PIN"), ("1357", "PIN is set")])
+    assert fresh(session).scalars(select(Member)).one().pin_hash
+
+
+def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_goodbye(
+    twilio, monkeypatch, caplog
+):
+    from call_flows import actions
+
+    def broken(*args):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
+    call = run_call(twilio, [("1", None), ("1", None), ("94110", "Sorry, something went wrong")])
+    assert "press 0" in call.last_document_said()
+    assert "RuntimeError" in caplog.text
+    assert "database on fire" not in caplog.text and "94110" not in caplog.text
+    assert "4155550100" not in caplog.text
+
+
+def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
+    from call_flows import actions
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
+    call = run_call(twilio, [("2", None), ("1", None), ("94110", "Lo sentimos")])
+    assert "Sorry" not in call.last_document_said()
+
+
+def test_the_call_state_never_holds_the_callers_number(twilio, redis_client):
+    run_call(twilio, [("1", None), ("8", None)])
+    for key in redis_client.scan_iter("phoneline:call:*"):
+        assert b"4155550100" not in redis_client.get(key)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reminder_call_offers_one_two_and_seven_to_stop(twilio, session):
+    member = factories.member(session, phone=CALLER, language="en", reminder_channel="call")
+    meeting = factories.meeting(session, starts_in=timedelta(hours=20))
+    rsvp = rsvps.create(session, member, meeting.id, "voice").rsvp
+    session.commit()
+    run_call(
+        twilio,
+        [("7", "Thank you")],
+        path=f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+        greeting="To stop these calls, press 7",
+    )
+    member = fresh(session).get(type(member), member.id)
+    assert member.reminder_channel.value == "none"
+
+
+def test_a_number_twilio_has_blocked_hears_that_texts_are_off_first(twilio, session):
+    factories.member(session, phone=CALLER, language="en", sms_status="blocked")
+    session.commit()
+    run_call(twilio, [], greeting="Texts from this line are off. To turn them on, text START.")
+
+
+def test_pound_on_a_menu_doubles_every_wait_for_the_rest_of_the_call(twilio):
+    call = run_call(twilio, [("1", None), ("#", "I will wait longer"), ("1", None)])
+    waits = [g.get("timeout") for d in call.documents for g in _gathers(d)]
+    assert waits[:2] == ["8", "8"] and set(waits[2:]) == {"16"}
+
+
+def test_a_spanish_caller_is_listened_to_in_spanish_with_spanish_hints(twilio):
+    call = run_call(twilio, [("2", None)])
+    (gather,) = _gathers(call.documents[-1])
+    assert gather.get("language") == "es-US" and "buscar" in gather.get("hints")
+
+
+def _gathers(document):
+    from tests.twiml_reading import gathers
+
+    return gathers(document)
+
+
+def test_zero_deep_in_a_menu_asks_for_a_callback_from_the_callers_own_number(twilio, session):
+    run_call(
+        twilio,
+        [
+            ("1", None),
+            ("4", None),
+            ("4", "To delete your data, press 3"),
+            ("0", "A facilitator can call you back, usually within one business day"),
+            ("2", "may we leave a voicemail"),
+            ("2", "The call will come from this line's number"),
+            ("2", "Goodbye"),
+        ],
+    )
+    request = fresh(session).scalars(select(CallbackRequest)).one()
+    assert (request.member.phone, request.voicemail_ok, request.recording_sid) == (
+        CALLER,
+        False,
+        None,
+    )
+
+
+def test_a_verified_member_deletes_their_data_and_the_consent_ledger_stays(twilio, session):
+    from app.models import ConsentEvent
+
+    _member_with_two_rsvps(session)
+    run_call(
+        twilio,
+        [("4", None), ("4", None), ("3", "delete your data"), ("1", "Your data is deleted. Thank")],
+        stir=VERIFIED,
+    )
+    assert fresh(session).scalars(select(Member)).all() == []
+    assert session.scalars(select(Rsvp)).all() == []
+    assert {e.granted for e in session.scalars(select(ConsentEvent))} == {False}
+
+
+def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, session):
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    run_call(
+        twilio,
+        [("4", None), ("2", None), ("2", "may we leave a voicemail"), ("1", "by phone call")],
+    )
+    member = fresh(session).scalars(select(Member)).one()
+    assert (member.reminder_channel.value, member.voicemail_ok) == ("call", True)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reminder_call_is_in_the_members_language_and_two_cancels_the_rsvp(twilio, session):
+    member = factories.member(session, phone=CALLER, language="es", reminder_channel="call")
+    meeting = factories.meeting(session, starts_in=timedelta(hours=20))
+    rsvp = rsvps.create(session, member, meeting.id, "voice").rsvp
+    session.commit()
+    run_call(
+        twilio,
+        [("2", "Gracias")],
+        path=f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+        greeting="Si no puede ir, oprima 2",
+    )
+    assert fresh(session).get(Rsvp, rsvp.id).status is RsvpStatus.CANCELLED
+
+
+def test_a_request_twilio_retries_changes_nothing_the_second_time(twilio, session):
+    from tests.twiml_reading import gathers
+
+    factories.member(session, phone=CALLER, language="en")
+    session.commit()
+    url = "/twilio/voice/step?t={}"
+    first = twilio.call()
+    for key in ("3", "2"):  # callback, skip the message: now at the voicemail question
+        turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
+        first = twilio.call(url.format(turn), Digits=key)
+    turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
+    twilio.call(url.format(turn), Digits="2")
+    retried = twilio.call(url.format(turn), Digits="2")
+    assert "Is there anything else?" in retried.get_data(as_text=True)
+    assert len(fresh(session).scalars(select(CallbackRequest)).all()) == 1

@@ -1,0 +1,107 @@
+"""Speech and keys map to the same routes, in English and Spanish."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.prompts import load_catalog
+from call_flows import hearing, speaking
+from call_flows.definitions import flows
+
+CATALOG = load_catalog()
+TABLE = flows(CATALOG.languages)
+
+
+def heard(node, language, **form):
+    return hearing.hear(TABLE[node], form, CATALOG, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "key"),
+    [
+        ("en", "find a group", "1"),
+        ("en", "one", "1"),
+        ("en", "number two please", "2"),
+        ("en", "call me back", "3"),
+        ("es", "quiero buscar un grupo", "1"),
+        ("es", "dos", "2"),
+        ("es", "ajustes", "4"),
+        ("en", "operator", "0"),
+        ("es", "quiero hablar con alguien", "0"),
+        ("en", "this is an emergency", "8"),
+        ("es", "es una emergencia", "8"),
+        ("en", "crisis", "8"),
+        ("en", "repeat that", "9"),
+        ("es", "regresar", "*"),
+    ],
+)
+def test_spoken_choices_reach_the_same_route_as_keys(language, words, key):
+    assert heard("main", language, SpeechResult=words) == hearing.Heard("key", key)
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "digits"),
+    [
+        ("en", "nine four one one oh", "94110"),
+        ("en", "my zip is 94110", "94110"),
+        ("en", "0 2 1 3 9", "02139"),
+        ("es", "nueve cuatro uno uno cero", "94110"),
+        ("es", "cero dos uno tres nueve", "02139"),
+    ],
+)
+def test_spoken_digits_fill_an_entry(language, words, digits):
+    assert heard("find_zip", language, SpeechResult=words) == hearing.Heard("data", digits)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_crisis_phrase_said_on_any_step_is_a_crisis(language):
+    for node in ("main", "find_zip", "result", "settings"):
+        assert heard(node, language, SpeechResult="I want to end my life").kind == "crisis"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "stop calling me"), ("es", "no más llamadas")]
+)
+def test_stop_calling_me_works_on_any_menu(language, words):
+    assert heard("result", language, SpeechResult=words).kind == "stop"
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "grief"), ("es", "ansiedad")])
+def test_any_topic_can_be_said_on_the_topic_menu(language, words):
+    assert heard("topic", language, SpeechResult=words).kind == "topic"
+
+
+def test_keys_on_an_entry_are_all_data_even_eight_and_zero():
+    assert heard("find_zip", "en", Digits="08080") == hearing.Heard("data", "08080")
+
+
+def test_nothing_at_all_is_silence():
+    assert heard("main", "en").kind == "silence"
+
+
+def test_hints_are_in_the_callers_language():
+    assert "buscar" in hearing.hints(TABLE["main"], CATALOG, "es")
+    assert "find" in hearing.hints(TABLE["main"], CATALOG, "en")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Tuesday, November 24, at 6:30 PM"),
+        ("es", "el martes 24 de noviembre, a las 6:30 de la tarde"),
+    ],
+)
+def test_dates_and_times_are_spoken_naturally(language, expected):
+    moment = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    assert speaking.when(moment, ZoneInfo("America/Los_Angeles"), CATALOG, language) == expected
+
+
+def test_on_the_hour_the_minutes_are_left_out():
+    moment = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
+    assert speaking.clock(moment.astimezone(ZoneInfo("America/New_York")), CATALOG, "en") == "6 PM"
+
+
+def test_zips_and_numbers_are_read_digit_by_digit():
+    assert speaking.digits("02139") == "0, 2, 1, 3, 9"
+    assert speaking.phone("+14155550123") == "4, 1, 5. 5, 5, 5. 0, 1, 2, 3"

@@ -178,5 +178,9 @@ _add_directory_commands(cli)
 _add_voice_commands(cli)
 _register_sms(cli)
 
+from app.cli_broadcast import broadcast as _broadcast  # noqa: E402
+
+cli.add_command(_broadcast)
+
 if __name__ == "__main__":
     main()

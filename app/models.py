@@ -350,6 +350,8 @@ class OutboxItem(Base):
         Index("ix_outbox_claim", "status", "claim_expires_at"),
         Index("ix_outbox_rsvp", "rsvp_id"),
         Index("ix_outbox_broadcast", "broadcast_id", "status"),
+        Index("ix_outbox_check", "status", "next_check_at"),
+        Index("ix_outbox_recipient", "recipient", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,10 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import FINAL_OUTBOX_STATES, OutboxItem, OutboxStatus
+from app.models import (
+    FINAL_OUTBOX_STATES,
+    Broadcast,
+    Member,
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    SmsStatus,
+)
 
 # How far along each of our states is; an update may only move to a higher rank.
 _RANK = {
@@ -76,8 +85,51 @@ def apply(session: Session, report: StatusReport, now: datetime | None = None) -
         item.error_code = report.error_code
         if report.status in FINAL_OUTBOX_STATES:
             item.final_at = now or utcnow()
+            mark_recipient(session, item.id, report.error_code)
+            note_outcome(session, item)
         changed = True
     return changed
+
+
+# What an error code says about the number itself (SPEC §9), whatever the message was.
+NUMBER_STATUS = {
+    21610: SmsStatus.BLOCKED,  # the member texted STOP
+    21211: SmsStatus.INVALID,
+    21614: SmsStatus.NO_SMS,  # a landline
+    30006: SmsStatus.NO_SMS,
+}
+# Carrier failures that pause texting after this many in a row (the next text un-pauses).
+STREAK_CODES = frozenset({30003, 30005})
+STREAK_LIMIT = 3
+
+
+def mark_recipient(session: Session, item_id: int, code: int | None) -> None:
+    """Carry a final outcome over to the member's SMS status."""
+    item = session.get(OutboxItem, item_id)
+    if item is None or item.kind is not OutboxKind.SMS:
+        return
+    member = _member_of(session, item)
+    if member is None:
+        return
+    if code in NUMBER_STATUS:
+        member.sms_status = NUMBER_STATUS[code]
+    elif code in STREAK_CODES:
+        member.sms_failure_streak += 1
+        if member.sms_failure_streak >= STREAK_LIMIT and member.sms_status is SmsStatus.OK:
+            member.sms_status = SmsStatus.PAUSED
+    elif item.status is OutboxStatus.DELIVERED:
+        member.sms_failure_streak = 0
+
+
+def sms_paused(session: Session, item: OutboxItem) -> bool:
+    member = _member_of(session, item)
+    return member is not None and member.sms_status is SmsStatus.PAUSED
+
+
+def _member_of(session: Session, item: OutboxItem) -> Member | None:
+    if item.member_id is not None:
+        return session.get(Member, item.member_id)
+    return session.scalar(select(Member).where(Member.phone == item.recipient))
 
 
 def parse_error_code(raw: str | None) -> int | None:
@@ -85,3 +137,39 @@ def parse_error_code(raw: str | None) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None
+
+
+# A run of these carrier verdicts means the carrier is filtering the broadcast (spam, or an
+# unregistered sender): keep sending and every text fails, and the number's reputation suffers.
+FILTERED_CODES = frozenset({30007, 30034})
+FILTERED_RUN = 5
+BROADCAST_PAUSED = "paused"
+
+
+def note_outcome(session: Session, item: OutboxItem) -> None:
+    """After a broadcast row's final status: pause the broadcast on a run of filtering."""
+    if item.broadcast_id is None or item.error_code not in FILTERED_CODES:
+        return
+    # Callbacks for one broadcast arrive in parallel: each would count the run before the
+    # others commit and none would see it whole. The broadcast's row lock serialises them, and
+    # the count below (a new statement) then sees what the previous holder committed.
+    broadcast = session.get(Broadcast, item.broadcast_id, with_for_update=True)
+    if broadcast is None:
+        return
+    recent = session.scalars(
+        select(OutboxItem.error_code)
+        .where(OutboxItem.broadcast_id == item.broadcast_id, OutboxItem.final_at.is_not(None))
+        .order_by(OutboxItem.final_at.desc())
+        .limit(FILTERED_RUN)
+    ).all()
+    if len(recent) == FILTERED_RUN and all(code in FILTERED_CODES for code in recent):
+        broadcast.status = BROADCAST_PAUSED
+
+
+def is_paused(session: Session, broadcast_id: int | None) -> bool:
+    if broadcast_id is None:
+        return False
+    return (
+        session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+        == BROADCAST_PAUSED
+    )

@@ -1,0 +1,121 @@
+"""Exactly once against real workers, real Redis and the simulator (SPEC §9): a worker killed
+mid-request, Twilio failing after it recorded, Redis flushed. Every member gets the text once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from itertools import count
+
+import pytest
+
+from app.db import utcnow
+from app.extensions import phoneline
+from app.simulator import Disorder, Fault
+from tests.outbox_support import broadcast_text, midday_zone, number
+from workers.sweep import sweep_once
+
+MEMBERS = 500
+
+
+@pytest.fixture
+def settings(settings):
+    settings["SMS_MAX_PER_SECOND"] = "50"
+    settings["LINE_TIMEZONE"] = midday_zone()
+    return settings
+
+
+@pytest.fixture
+def broadcast(session):
+    for n in range(MEMBERS):
+        broadcast_text(session, number(n))
+
+
+def worker(settings, *args: str) -> subprocess.Popen[bytes]:
+    """``phoneline worker`` in its own process, configured as the test app is."""
+    environ = {k: str(v) for k, v in settings.items() if k != "INSTANCE_PATH"}
+    environ["PHONELINE_INSTANCE"] = settings["INSTANCE_PATH"]
+    code = "from app.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "worker", *args],
+        env={**os.environ, **environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def finish(app, settings, simulator) -> None:
+    """What the line does over the next minutes, compressed: leases expire, unknown rows are
+    looked up twice, lost jobs are handed out again, and a worker drains it all."""
+    now = utcnow()
+    for step in (timedelta(minutes=11), timedelta(minutes=12, seconds=2)):
+        sweep_once(phoneline(app).db, now + step)
+        assert worker(settings, "--burst").wait(timeout=120) == 0
+    simulator.wait_idle()
+
+
+def received(simulator) -> int:
+    return len({m.to for m in simulator.store.messages.values()})
+
+
+def test_a_worker_killed_mid_request_still_texts_everyone_exactly_once(
+    app, settings, broadcast, simulator
+):
+    simulator.disorder = Disorder.NEVER  # no callback may settle it: only the lists can
+    first = worker(settings)
+    wait_for(lambda: len(simulator.store.messages) >= 100)
+    held = simulator.add_fault(Fault(status=0, when="after", hold=True))
+    wait_for(lambda: held in simulator.faults.held)  # recorded by Twilio, never answered
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    simulator.faults.release_held()
+    assert worker(settings, "--burst").wait(timeout=120) == 0
+    finish(app, settings, simulator)
+    assert (len(simulator.store.messages), received(simulator)) == (MEMBERS, MEMBERS)
+    assert simulator.duplicate_texts() == []
+
+
+class EveryNth(Fault):
+    """A fault on every n-th create only (the simulator takes the first fault that matches)."""
+
+    def __init__(self, nth: int, offset: int, **fields: object) -> None:
+        super().__init__(times=10**9, **fields)  # type: ignore[arg-type]
+        self.counter, self.nth, self.offset = count(), nth, offset
+
+    def matches(self, method: str, resource: str) -> bool:
+        return super().matches(method, resource) and next(self.counter) % self.nth == self.offset
+
+
+def test_500s_after_recording_and_429s_still_text_everyone_exactly_once(
+    app, settings, broadcast, simulator
+):
+    simulator.disorder = Disorder.NEVER
+    simulator.add_fault(EveryNth(10, 3, status=500, when="after"))  # 10%
+    simulator.add_fault(EveryNth(20, 7, status=429, when="before"))  # 5%
+    first = worker(settings)
+    wait_for(lambda: len(simulator.store.messages) >= 200)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    simulator.faults.clear()
+    finish(app, settings, simulator)
+    assert (len(simulator.store.messages), received(simulator)) == (MEMBERS, MEMBERS)
+    assert simulator.duplicate_texts() == []
+
+
+def test_a_flushed_redis_loses_nothing(app, settings, broadcast, simulator):
+    sweep_once(phoneline(app).db)  # every row handed to RQ...
+    phoneline(app).redis.flushdb()  # ...and RQ's queues gone
+    finish(app, settings, simulator)
+    assert received(simulator) == MEMBERS
+    assert simulator.duplicate_texts() == []

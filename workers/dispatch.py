@@ -1,0 +1,194 @@
+"""Dispatch of outbox rows (SPEC §9): claim, render, throttle, send, record.
+
+A job carries only row ids. Each row is claimed with one conditional UPDATE (committed before
+the API call, so a worker that dies mid-request leaves a ``sending`` row whose lease expires
+into ``unknown``), its body rendered and stored for reconciliation, a slot booked on the shared
+limiter, and the send made through the gateway. Up to ``SEND_CONCURRENCY`` rows of a job are in
+flight at once, each in its own thread with its own database session.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app import segments
+from app.db import utcnow
+from app.extensions import Phoneline, phoneline
+from app.gateway import GatewayError
+from app.models import OutboxItem, OutboxKind, OutboxPurpose
+from app.services import delivery, outbox, quiet_hours
+from workers.limiter import SendLimiter
+
+log = logging.getLogger(__name__)
+
+# Replies may book the shared timeline this far ahead; bulk only this much, so a reply arriving
+# during a broadcast waits behind at most a second of bulk, not the whole booked backlog.
+REPLY_HORIZON = 30.0
+BULK_HORIZON = 1.0
+BULK_PURPOSES = frozenset({OutboxPurpose.BROADCAST, OutboxPurpose.REMINDER, OutboxPurpose.NOTICE})
+# Slots are spaced at the sender; requests reach Twilio with jitter (thread scheduling, the
+# network), which can bunch two slots into one second at Twilio's end. Booking at 90% of the cap
+# leaves room for about 200 ms of jitter at 10/s before Twilio would count cap + 1.
+HEADROOM = 0.9
+# A paused broadcast's rows wait, and look again this often, until a coordinator resumes it.
+PAUSED_RECHECK = timedelta(minutes=15)
+# Give the row back rather than hold its claim while the limiter stays full this long.
+MAX_LIMITER_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a thread needs outside the database session to make the request."""
+
+    id: int
+    kind: OutboxKind
+    purpose: OutboxPurpose
+    recipient: str
+    body: str
+    segments: int
+
+
+def send_batch(ids: list[int]) -> None:
+    """The RQ job: send these rows, ``SEND_CONCURRENCY`` at a time."""
+    ext = phoneline()
+    _warm(ext)
+    with ThreadPoolExecutor(max_workers=ext.config.send_concurrency) as pool:
+        for _ in pool.map(lambda item_id: send_one(ext, item_id), ids):
+            pass
+
+
+def _warm(ext: Phoneline) -> None:
+    """twilio-python imports its API modules on first use, under the import lock: the first
+    send of a fresh worker would stall its siblings and then let them go in a bunch, bunching
+    requests at Twilio beyond what the limiter spaced out. Load them before the first slot."""
+    assert ext.gateway is not None
+    _ = ext.gateway.client.messages, ext.gateway.client.calls
+
+
+def send_one(ext: Phoneline, item_id: int) -> None:
+    claimed = _claim(ext, item_id)
+    if claimed is None:
+        return
+    if not _wait_for_slot(ext, claimed):
+        with ext.db.session() as session:
+            outbox.postpone(session, claimed.id, utcnow())
+        return
+    try:
+        sid = _request(ext, claimed)
+    except GatewayError as error:
+        with ext.db.session() as session:
+            record_error(session, claimed.id, error)
+        log.info("outbox=%s error code=%s status=%s", claimed.id, error.code, error.status)
+        return
+    with ext.db.session() as session:
+        outbox.record_sent(session, claimed.id, sid, claimed.segments, utcnow())
+
+
+def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
+    now = utcnow()
+    with ext.db.session() as session:
+        item = outbox.claim(session, item_id, now)
+        if item is None:
+            return None
+        if not may_send(ext, session, item):
+            outbox.record_skipped(session, item.id, now)
+            return None
+        if delivery.is_paused(session, item.broadcast_id):
+            outbox.postpone(session, item.id, now + PAUSED_RECHECK)
+            return None
+        later = not_before(ext, session, item, now)
+        if later > now:
+            outbox.postpone(session, item.id, later)
+            return None
+        body = render(ext, item) if item.kind is OutboxKind.SMS else call_path(item)
+        if body is None:  # a call purpose with no voice flow: visible as failed, never dropped
+            outbox.record_failed(session, item.id, None, now)
+            log.warning("outbox=%s no call flow for purpose=%s", item.id, item.purpose.value)
+            return None
+        item.body = body
+        item.segments = segments.count(body).count if item.kind is OutboxKind.SMS else 1
+        return Claimed(item.id, item.kind, item.purpose, item.recipient, item.body, item.segments)
+
+
+def may_send(ext: Phoneline, session: Session, item: OutboxItem) -> bool:
+    """Consent for the purpose and a number that takes texts (issue 6's check), decided at send
+    time so a STOP between planning and sending holds; and no text to a paused member."""
+    if not outbox.may_send(session, item, ext.config.secret_key):
+        return False
+    return not (item.kind is OutboxKind.SMS and delivery.sms_paused(session, item))
+
+
+def not_before(ext: Phoneline, session: Session, item: OutboxItem, now: datetime) -> datetime:
+    """Quiet hours in the recipient's zone (SPEC §9); replies, crisis texts, urgent alerts and a
+    callback asked for just now are not automated and go at once."""
+    if item.purpose in outbox.NOT_AUTOMATED:
+        return now
+    zone = outbox.zone_of(session, item, ext.config.line_timezone)
+    return quiet_hours.next_allowed(now, zone, ext.config.quiet_hours)
+
+
+def render(ext: Phoneline, item: OutboxItem) -> str:
+    params = {"line_name": ext.config.line_name, **item.params}
+    return ext.prompts.render(item.language, item.template, **params)
+
+
+def _wait_for_slot(ext: Phoneline, claimed: Claimed) -> bool:
+    limiter = limiter_for(ext, claimed.kind)
+    horizon = BULK_HORIZON if claimed.purpose in BULK_PURPOSES else REPLY_HORIZON
+    deadline = time.monotonic() + MAX_LIMITER_WAIT
+    while time.monotonic() < deadline:
+        reservation = limiter.reserve(claimed.segments, horizon=horizon)
+        if reservation.granted:
+            time.sleep(reservation.wait)
+            return True
+        time.sleep(min(max(reservation.retry_after, 0.02), 1.0))
+    return False
+
+
+def limiter_for(ext: Phoneline, kind: OutboxKind) -> SendLimiter:
+    if kind is OutboxKind.SMS:
+        return SendLimiter(ext.redis, "sms", ext.config.sms_max_per_second * HEADROOM)
+    return SendLimiter(ext.redis, "calls", ext.config.calls_max_per_second * HEADROOM)
+
+
+def _request(ext: Phoneline, claimed: Claimed) -> str:
+    assert ext.gateway is not None
+    base = ext.config.public_base_url
+    if claimed.kind is OutboxKind.SMS:
+        callback = f"{base}/twilio/status/message?o={claimed.id}"
+        return ext.gateway.send_sms(claimed.recipient, claimed.body, callback).sid
+    return ext.gateway.start_call(
+        claimed.recipient,
+        base + claimed.body,
+        status_callback=f"{base}/twilio/status/call?o={claimed.id}",
+    ).sid
+
+
+# The voice flow an outbound call of each purpose opens with (call_flows/ serves them). For a
+# call row the "body" is this path with its query: stored like a text's body, it is what
+# reconciliation and the delivery report see.
+CALL_PATHS = {OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}"}
+
+
+def call_path(item: OutboxItem) -> str | None:
+    pattern = CALL_PATHS.get(item.purpose)
+    return pattern.format(rsvp=item.rsvp_id or 0, id=item.id) if pattern else None
+
+
+def record_error(session: Session, item_id: int, error: GatewayError) -> None:
+    """SPEC §9 errors: permanent ones end the row (and may mark the number), a request Twilio
+    may have acted on becomes unknown, the rest retry with backoff."""
+    now = utcnow()
+    if error.permanent:
+        outbox.record_failed(session, item_id, error.code, now)
+        delivery.mark_recipient(session, item_id, error.code)
+    elif error.maybe_sent:
+        outbox.record_unknown(session, item_id, now)
+    else:
+        outbox.record_retry(session, item_id, now, error.code)

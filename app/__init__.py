@@ -36,7 +36,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["phoneline"] = _bind_services(config)
     _register_blueprints(app)
-    _register_cli(app)
     return app
 
 
@@ -75,9 +74,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice)
     app.register_blueprint(sms)
     app.register_blueprint(status)
-
-
-def _register_cli(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)

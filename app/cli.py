@@ -39,10 +39,6 @@ def main() -> None:
         sys.exit(1)
 
 
-def register(app: Flask) -> None:
-    """Commands that belong to an app instance (none yet: the group's own serve them)."""
-
-
 @cli.command()
 @with_appcontext
 def init() -> None:
@@ -99,7 +95,7 @@ def db_revision(message: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-worker", is_flag=True, help="Serve webhooks only; run workers separately.")
 def serve(host: str, port: int, no_worker: bool) -> None:
-    """Serve webhooks and the console, with a worker unless --no-worker."""
+    """Serve the webhooks, with a worker unless --no-worker (and the simulator in development)."""
     from werkzeug.serving import run_simple
 
     from app import create_app

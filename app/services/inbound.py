@@ -45,14 +45,6 @@ def store_reply(session: Session, message_sid: str, reply: str) -> None:
     )
 
 
-def record(session: Session, message_sid: str, sender: str, reply: str, secret: str) -> None:
-    session.add(
-        InboundMessage(
-            message_sid=message_sid, sender_hash=number_hash(sender, secret), reply=reply
-        )
-    )
-
-
 def count_since(session: Session, sender: str, secret: str, since: datetime) -> int:
     """Texts from this number since ``since`` (served by ``ix_inbound_sender_time``)."""
     return int(

@@ -39,9 +39,11 @@ def clock(moment: datetime, catalog: Catalog, language: str) -> str:
 
 def when(moment: datetime, zone: ZoneInfo, catalog: Catalog, language: str) -> str:
     local = moment.astimezone(zone)
+    # Spanish says "a la 1" but "a las 2": one o'clock has its own template.
+    key = "voice.when_one" if local.hour % 12 == 1 else "voice.when"
     return catalog.render(
         language,
-        "voice.when",
+        key,
         weekday=_nth(catalog, language, "voice.weekdays", local.weekday()),
         month=_nth(catalog, language, "voice.months", local.month - 1),
         day=local.day,

@@ -97,6 +97,18 @@ def test_dates_and_times_are_spoken_naturally(language, expected):
     assert speaking.when(moment, ZoneInfo("America/Los_Angeles"), CATALOG, language) == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Tuesday, November 24, at 1 PM"),
+        ("es", "el martes 24 de noviembre, a la 1 de la tarde"),
+    ],
+)
+def test_one_oclock_is_said_as_a_person_says_it(language, expected):
+    moment = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+    assert speaking.when(moment, ZoneInfo("America/Los_Angeles"), CATALOG, language) == expected
+
+
 def test_on_the_hour_the_minutes_are_left_out():
     moment = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
     assert speaking.clock(moment.astimezone(ZoneInfo("America/New_York")), CATALOG, "en") == "6 PM"

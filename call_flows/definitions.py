@@ -44,6 +44,31 @@ def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu
     )
 
 
+def _reminder_channel(
+    name: str, prefix: str, done: str, back: str | None = None, on_timeout: str = MAIN
+) -> list[Node]:
+    """By text, by call (then the voicemail question) or none: asked after an RSVP and in
+    settings, the same menu leading back to different places."""
+    menu = Menu(
+        name,
+        "voice.remind.ask",
+        (
+            _c("1", "remind.by_text", f"{prefix}_sms", words="voice.words.text", when="can_text"),
+            _c("2", "remind.by_call", f"{prefix}_call", words="voice.words.call"),
+            _c("3", "remind.none", f"{prefix}_none", words="voice.words.none"),
+        ),
+        back=back or done,
+        on_timeout=on_timeout,
+    )
+    actions = [
+        Action(
+            f"{prefix}_{how}", "set_reminders", {"ok": done, "call": "voicemail_choice"}, arg=how
+        )
+        for how in ("sms", "call", "none")
+    ]
+    return [menu, *actions]
+
+
 def _language_menu(languages: list[str]) -> list[Node]:
     choices = tuple(
         Choice(str(key), "voice.choice.language", f"lang_{code}", words=None, language=code)
@@ -243,26 +268,7 @@ def _rsvp() -> list[Node]:
             "make_rsvp",
             {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"},
         ),
-        Menu(
-            "remind_choice",
-            "voice.remind.ask",
-            (
-                _c("1", "remind.by_text", "remind_sms", words="voice.words.text", when="can_text"),
-                _c("2", "remind.by_call", "remind_call", words="voice.words.call"),
-                _c("3", "remind.none", "remind_none", words="voice.words.none"),
-            ),
-            back="rsvp_plan",
-            on_timeout="rsvp_plan",
-        ),
-        *[
-            Action(
-                f"remind_{how}",
-                "set_reminders",
-                {"ok": "rsvp_plan", "call": "voicemail_choice"},
-                arg=how,
-            )
-            for how in ("sms", "call", "none")
-        ],
+        *_reminder_channel("remind_choice", "remind", "rsvp_plan", on_timeout="rsvp_plan"),
         _yes_no(
             "voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"
         ),
@@ -438,25 +444,7 @@ def _settings() -> list[Node]:
             ),
             back=MAIN,
         ),
-        Menu(
-            "settings_reminders",
-            "voice.remind.ask",
-            (
-                _c("1", "remind.by_text", "set_sms", words="voice.words.text", when="can_text"),
-                _c("2", "remind.by_call", "set_call", words="voice.words.call"),
-                _c("3", "remind.none", "set_none", words="voice.words.none"),
-            ),
-            back="settings",
-        ),
-        *[
-            Action(
-                f"set_{how}",
-                "set_reminders",
-                {"ok": "reminders_saved", "call": "voicemail_choice"},
-                arg=how,
-            )
-            for how in ("sms", "call", "none")
-        ],
+        *_reminder_channel("settings_reminders", "set", "reminders_saved", back="settings"),
         Say("reminders_saved", "voice.settings.saved", "settings"),
         Action(
             "gate_pin",

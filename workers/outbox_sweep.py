@@ -62,10 +62,6 @@ def _batches(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def expire_claims(session: Session, now: datetime) -> int:
-    return outbox.expire_claims(session, now)
-
-
 def reconcile_unknown(session: Session, now: datetime) -> int:
     ids = outbox.checks_due(session, OutboxStatus.UNKNOWN, now, CHECK_LIMIT)
     gateway = phoneline().gateway

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.db import Database, utcnow
-from app.services import callbacks
+from app.services import callbacks, outbox
 from app.services.schedules import extend_horizon
 from workers import outbox_sweep
 
@@ -28,7 +28,7 @@ TASKS: dict[str, SweepTask] = {
     "extend_meetings": extend_horizon,
     # The outbox (SPEC §9): stale claims first, so what they free is reconciled and re-sent in
     # the same sweep.
-    "outbox_expire_claims": outbox_sweep.expire_claims,
+    "outbox_expire_claims": outbox.expire_claims,
     "outbox_reconcile": outbox_sweep.reconcile_unknown,
     "outbox_poll": outbox_sweep.poll_unfinished,
     "outbox_enqueue": outbox_sweep.enqueue_due,

@@ -319,6 +319,7 @@ class OutboxPurpose(enum.StrEnum):
     REMINDER = "reminder"
     NOTICE = "notice"
     BROADCAST = "broadcast"
+    STAFF = "staff"  # coordinators told about something (quiet hours apply, in their zone)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -461,3 +462,41 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(120))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StaffNoticeKind(enum.StrEnum):
+    """What coordinators must see or be told (SPEC §9, §10). No content, no numbers."""
+
+    INVALID_NUMBER = "invalid_number"  # 21211
+    CANNOT_REMIND = "cannot_remind"  # no SMS (21614/30006/paused) and no call consent
+    LATE_NOTICE = "late_notice"  # a cancel/move notice that could not go out in time
+    BROADCAST_PAUSED = "broadcast_paused"  # 30007/30034 in a run
+    FACILITATOR_OPTED_OUT = "facilitator_stopped"
+    CALLBACK_UNANSWERED = "callback_unanswered"  # escalated to coordinators
+    OTHER = "other"
+
+
+class StaffNotice(Base):
+    """Something coordinators see on the console (and, for the urgent kinds, are texted
+    about). One row per event (``dedupe_key``), so retried jobs never repeat it."""
+
+    __tablename__ = "staff_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[StaffNoticeKind] = mapped_column(_enum(StaffNoticeKind), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="SET NULL")
+    )
+    callback_id: Mapped[int | None] = mapped_column(
+        ForeignKey("callback_requests.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

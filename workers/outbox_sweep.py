@@ -25,6 +25,7 @@ QUEUE_OF = {
     OutboxPurpose.REPLY: "replies",
     OutboxPurpose.ALERT: "alerts",
     OutboxPurpose.CALLBACK: "alerts",
+    OutboxPurpose.STAFF: "alerts",
     OutboxPurpose.NOTICE: "default",
     OutboxPurpose.REMINDER: "default",
     OutboxPurpose.BROADCAST: "bulk",

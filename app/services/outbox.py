@@ -37,6 +37,7 @@ PRIORITY = {
     OutboxPurpose.REPLY: 1,
     OutboxPurpose.ALERT: 1,
     OutboxPurpose.CALLBACK: 1,
+    OutboxPurpose.STAFF: 2,
     OutboxPurpose.NOTICE: 3,
     OutboxPurpose.REMINDER: 4,
     OutboxPurpose.BROADCAST: 6,
@@ -308,7 +309,7 @@ def may_send(session: Session, item: OutboxItem, secret: str) -> bool:
         return False
     needed = _CONSENT_FOR.get((item.kind, item.purpose))
     if needed is None:
-        return item.purpose in NOT_AUTOMATED
+        return item.purpose in NOT_AUTOMATED or item.purpose is OutboxPurpose.STAFF
     return members.has_consent(session, item.recipient, needed, secret)
 
 

@@ -16,7 +16,6 @@ timer on the same clock. Status callbacks are off (no web server runs).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import random
 import statistics
@@ -25,7 +24,6 @@ import sys
 import tempfile
 import time
 import uuid
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +32,13 @@ from twilio.request_validator import RequestValidator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.config import PLACEHOLDER_ACCOUNT_SID, PLACEHOLDER_AUTH_TOKEN
+from app.config import PLACEHOLDER_AUTH_TOKEN
 from app.db import utcnow
 from app.extensions import phoneline
 from app.migrate import upgrade
 from app.models import Facilitator
-from app.simulator import Disorder, Simulator
-from bench.broadcast import LINE, _environ, _midday_zone, plan
+from app.simulator import Simulator
+from bench.broadcast import LINE, _environ, _midday_zone, _start_simulator, plan
 from workers.worker import SWEEP_INTERVAL
 
 FACILITATOR = "+14155550123"
@@ -50,7 +48,7 @@ BASE = "http://127.0.0.1:5000"
 def main() -> None:
     options = _options()
     instance = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
-    sim, control = _start_simulator(options.latency / 1000)
+    sim, control = _start_simulator(options.latency / 1000, _answer)
     environ = {**_environ(instance), "TWILIO_API_BASE_URL": sim, "SMS_MAX_PER_SECOND": options.cap}
     app = create_app({**environ, "INSTANCE_PATH": str(instance)})
     upgrade(phoneline(app).db)
@@ -67,7 +65,7 @@ def main() -> None:
     finally:
         for worker in workers:
             worker.terminate()
-        control.send(("stop", None))
+        control.send("stop")
     print(
         f"latency {options.latency:g} ms per request, 2 workers, sweep every 5 s, "
         f"SMS cap {options.cap}/s"
@@ -139,24 +137,10 @@ def _worker(environ: dict[str, str], instance: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _start_simulator(latency: float) -> tuple[str, Connection]:
-    ours, theirs = multiprocessing.Pipe()
-    multiprocessing.Process(target=_serve, args=(latency, theirs), daemon=True).start()
-    url: str = ours.recv()
-    return url, ours
-
-
-def _serve(latency: float, pipe: Connection) -> None:
-    simulator = Simulator(
-        PLACEHOLDER_ACCOUNT_SID, PLACEHOLDER_AUTH_TOKEN, line_numbers=[LINE], latency=latency
-    ).start()
-    simulator.disorder = Disorder.NEVER
-    pipe.send(simulator.url)
-    while (command := pipe.recv())[0] != "stop":
-        what, number = command
-        times = _arrivals(simulator, number)
-        pipe.send(len(times) if what == "count" else times)
-    simulator.stop()
+def _answer(simulator: Simulator, command: tuple[str, str]) -> int | list[float]:
+    what, number = command
+    times = _arrivals(simulator, number)
+    return len(times) if what == "count" else times
 
 
 def _arrivals(simulator: Simulator, number: str) -> list[float]:

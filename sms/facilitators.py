@@ -132,10 +132,11 @@ def _list(text: Text) -> str:
     mine = [r.code for r in callbacks.held_by(text.session, text.facilitator)]
     none = text.say("none")
     for shown in range(len(waiting), -1, -1):
+        more = len(waiting) - shown
         body = text.say(
-            "list",
+            "list_more" if more else "list",
             open=", ".join(waiting[:shown]) or none,
-            more=len(waiting) - shown,
+            more=more,
             mine=", ".join(mine) or none,
         )
         if segments.fits(body, text.language):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import segments
 from app.db import utcnow
 from app.models import (
     CallbackRequest,
@@ -105,9 +106,9 @@ def test_a_blocked_members_urgent_request_says_call_only(twilio, session, ana):
 def test_list_shows_open_codes_and_the_facilitators_own(twilio, session, ana):
     member_asks(twilio)
     code = request_row(session).code
-    assert ana.text("list") == [f"Open: {code} EN. 0 more. Yours: none."]
+    assert ana.text("list") == [f"Open: {code} EN. Yours: none."]
     ana.text(f"claim {code}")
-    assert ana.text("LISTA") == [f"Abiertos: ninguno. 0 más. Suyos: {code}."]
+    assert ana.text("LISTA") == [f"Abiertos: ninguno. Suyos: {code}."]
 
 
 def test_claim_gives_it_to_the_first_and_tells_the_others(twilio, session, ana):
@@ -207,3 +208,15 @@ def test_escalation_is_timed_by_the_urgency(app, session):
     config = app.extensions["phoneline"].config
     row = callbacks.file_request(session, urgent, config, CATALOG, now)
     assert row.next_escalation_at == now + timedelta(minutes=30)
+
+
+def test_a_long_list_fits_the_reply_budget_and_says_how_many_more(session, ana):
+    for n in range(30):
+        member = factories.member(session, f"+1415555{200 + n:04d}")
+        callbacks.open_request(
+            session, callbacks.NewRequest(member, "en", "sms"), timedelta(hours=4)
+        )
+    session.commit()
+    (reply,) = ana.text("LIST")
+    assert "more. Yours: none." in reply
+    assert segments.fits(reply, "en")

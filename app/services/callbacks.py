@@ -261,7 +261,7 @@ def _purge_at(request: CallbackRequest, config: Config, now: datetime) -> dateti
     return now + config.retention_recordings.elapsed if request.recording_sid else None
 
 
-def open_requests(session: Session, now: datetime, limit: int = 20) -> list[CallbackRequest]:
+def open_requests(session: Session, now: datetime, limit: int = 100) -> list[CallbackRequest]:
     """Unclaimed requests, urgent first, then oldest."""
     return list(
         session.scalars(

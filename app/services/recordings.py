@@ -135,6 +135,7 @@ def fetch_due(session: Session, now: datetime, limit: int) -> list[CallbackReque
             .where(CallbackRequest.recording_fetch_at <= now)
             .order_by(CallbackRequest.recording_fetch_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)  # two sweeping workers take different rows
         )
     )
 
@@ -158,6 +159,7 @@ def purge_due(session: Session, now: datetime, limit: int = 200) -> int:
         .where(CallbackRequest.recording_purge_at <= now)
         .order_by(CallbackRequest.recording_purge_at)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     for request in rows:
         forget(session, request, now)
@@ -189,5 +191,6 @@ def deletions_due(session: Session, now: datetime, limit: int) -> list[Recording
             .where(RecordingDeletion.due_at <= now)
             .order_by(RecordingDeletion.due_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     )

@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
-from app.models import Coordinator, Group, GroupFormat, Meeting, Member
+from app.models import Coordinator, Facilitator, Group, GroupFormat, Meeting, Member
 
 _serial = count(1)
 
@@ -67,16 +67,27 @@ def meeting(
     return row
 
 
-def coordinator(session: Session, **fields: object) -> Coordinator:
+def facilitator(session: Session, phone: str, **fields: object) -> Facilitator:
     n = next(_serial)
     values: dict[str, object] = {
-        "slug": f"coordinator-{n}",
-        "name": f"Coordinator {n}",
-        "phone": f"+1415555{n % 10000:04d}",
+        "slug": f"facilitator-{n}",
+        "name": f"Facilitator {n}",
+        "phone": phone,
         "languages": ["en"],
+        "on_call": True,
     }
     values.update(fields)
-    row = Coordinator(**values)
+    row = Facilitator(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def coordinator(session: Session, phone: str, **fields: object) -> Coordinator:
+    n = next(_serial)
+    values: dict[str, object] = {"slug": f"coordinator-{n}", "name": f"Coordinator {n}"}
+    values.update(fields)
+    row = Coordinator(phone=phone, **values)
     session.add(row)
     session.flush()
     return row

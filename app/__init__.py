@@ -11,6 +11,7 @@ import redis
 from flask import Flask
 from rq import Queue
 
+from app import outbox_kick
 from app.config import load_config
 from app.db import make_database
 from app.embedded_redis import EmbeddedRedis
@@ -53,12 +54,15 @@ def _bind_services(config: Any) -> Phoneline:
         embedded = EmbeddedRedis(config.instance_path)
         redis_url = embedded.acquire()
     connection = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
+    database = make_database(config.database_url)
+    queues = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+    outbox_kick.install(database.sessions, queues)
     return Phoneline(
         config=config,
-        db=make_database(config.database_url),
+        db=database,
         redis=connection,
         prompts=load_catalog(),
-        queues={name: Queue(name, connection=connection) for name in QUEUE_NAMES},
+        queues=queues,
         embedded_redis=embedded,
         gateway=Gateway(config),
     )

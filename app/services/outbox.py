@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import outbox_kick
 from app.db import utcnow
 from app.models import (
     FINAL_OUTBOX_STATES,
@@ -102,6 +103,8 @@ def enqueue(session: Session, outgoing: Outgoing) -> OutboxItem:
         if existing is None:
             raise
         return existing
+    if item.priority <= PRIORITY[OutboxPurpose.STAFF] and item.due_at <= utcnow():
+        outbox_kick.remember(session, item)
     return item
 
 

@@ -173,4 +173,3 @@ def test_a_crisis_phrase_inside_a_longer_text_is_still_caught(entry, before, dat
     _, phrase = entry
     after = data.draw(st.lists(st.sampled_from(["please", "now", "ya", "lol"]), max_size=4))
     assert crisis.match(" ".join([*before, phrase, *after])) is not None
-

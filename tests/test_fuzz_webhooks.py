@@ -58,6 +58,7 @@ QUERY_VALUES = st.one_of(st.from_regex(r"-?[0-9]{1,30}", fullmatch=True), VALUES
 
 
 def twilio_routes() -> list[str]:
+    """Read from the app, so a webhook added later is fuzzed too."""
     from app import create_app
 
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "routes"})
@@ -140,11 +141,6 @@ def everything_stored(session, redis_client) -> tuple[list[int], int]:
     ]
     session.rollback()
     return counts, redis_client.dbsize()
-
-
-@pytest.mark.parametrize("path", ROUTES)
-def test_every_twilio_route_is_fuzzed(path):
-    assert path in ROUTES  # the list is read from app.url_map: a new webhook is fuzzed too
 
 
 @pytest.mark.parametrize("path", ROUTES)

@@ -10,7 +10,7 @@ import pytest
 from rq import Queue
 
 from app.extensions import phoneline
-from tests.privacy_scan import CAPTURE, Sent, remember
+from tests.privacy_scan import CAPTURE, Sent, remember, scan_output
 from workers.worker import run_worker
 
 log = logging.getLogger("planted")
@@ -76,3 +76,10 @@ def test_sids_and_ids_that_merely_contain_555_digits_are_not_numbers():
 
 def test_the_lines_own_number_may_be_logged():
     assert Sent().leaks(["line +15005550006 answered"]) == []
+
+
+@pytest.mark.plants_personal_data
+def test_a_number_in_the_output_of_a_process_the_test_started_is_found(tmp_path):
+    output = tmp_path / "worker.log"
+    output.write_text("12:00:01 sending to (415) 555-0100\n")
+    scan_output(output)

@@ -83,3 +83,9 @@ def test_a_number_in_the_output_of_a_process_the_test_started_is_found(tmp_path)
     output = tmp_path / "worker.log"
     output.write_text("12:00:01 sending to (415) 555-0100\n")
     scan_output(output)
+
+
+@pytest.mark.plants_personal_data
+def test_a_callers_own_number_in_the_state_of_a_call_is_found(redis_client):
+    remember({"CallSid": "CA" + "7" * 32, "From": "+14155550100", "To": "+15005550006"})
+    redis_client.set("phoneline:call:CA" + "7" * 32, '{"vars": {"me": "(415) 555-0100"}}')

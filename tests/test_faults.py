@@ -183,3 +183,24 @@ def test_a_call_goes_on_when_postgresql_drops_every_connection_mid_call(twilio, 
         return "1"
 
     run_call(twilio, [("1", "Main menu"), (drop_every_connection_then_press, "ZIP code")])
+
+
+# --- the database gone while a member texts ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "language"), [("i want to kill myself", "en"),
+                                                ("me quiero morir", "es")])  # fmt: skip
+def test_a_crisis_text_while_the_database_is_down_still_gets_crisis_words(
+    twilio, database_goes_away, body, language
+):
+    database_goes_away()
+    assert messages(twilio.text(body).data) == [say(language, "sms.crisis_down")]
+
+
+def test_any_other_text_while_the_database_is_down_gets_an_apology_with_911_and_988(
+    twilio, database_goes_away
+):
+    database_goes_away()
+    (reply,) = messages(twilio.text("94110").data)
+    assert reply == say("en", "sms.error")
+    assert "911" in reply and "988" in reply

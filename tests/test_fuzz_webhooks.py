@@ -5,6 +5,7 @@ or wrongly signed: 403, and the database and Redis are exactly as they were."""
 
 from __future__ import annotations
 
+import tempfile
 from urllib.parse import parse_qsl, quote_from_bytes
 
 import pytest
@@ -61,7 +62,9 @@ def twilio_routes() -> list[str]:
     """Read from the app, so a webhook added later is fuzzed too."""
     from app import create_app
 
-    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "routes"})
+    # Only the URL map is read: no database file, and a Redis URL that is never connected to.
+    app = create_app({"DATABASE_URL": "sqlite://", "REDIS_URL": "redis://127.0.0.1:9/0",
+                      "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "routes"})  # fmt: skip
     return sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/twilio/"))
 
 

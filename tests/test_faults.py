@@ -1,7 +1,8 @@
-"""Faults on the line's own dependencies (SPEC §7.9, §9; docs/reliability.md): the database
-gone in the middle of a call, Redis gone while a member texts. Real parts: the database the
-suite runs on (SQLite or PostgreSQL), then a PostgreSQL URL on a port where nothing listens;
-the real Redis, then a Redis URL on such a port."""
+"""Faults on the line's own dependencies (SPEC §6, §7.9, §9; docs/reliability.md): the database
+gone, hung or restarted in the middle of a call or while a member texts; Redis gone while a
+member texts or calls and while a worker sweeps. Real parts: the database the suite runs on
+(SQLite or PostgreSQL), then a PostgreSQL URL on a port where nothing listens (or a socket that
+never answers); the real Redis, then a Redis URL on such a port."""
 
 from __future__ import annotations
 
@@ -85,63 +86,6 @@ def test_a_call_answered_while_the_database_is_down_still_hears_911_and_988_firs
     assert "llame al 911" in call.said
 
 
-# --- Redis gone while a member texts ------------------------------------------------------------
-
-
-@pytest.fixture
-def without_redis(settings):
-    """The same line (same database) with its Redis on a port where nothing listens."""
-    from app import create_app
-
-    cut_off = create_app({**settings, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"})
-    with cut_off.app_context():
-        yield cut_off
-    phoneline(cut_off).db.dispose()
-
-
-def signed_client(app) -> Twilio:
-    return Twilio(app.test_client(), PLACEHOLDER_AUTH_TOKEN)
-
-
-def test_a_crisis_text_while_redis_is_down_is_answered_and_its_urgent_request_kept(
-    session, without_redis
-):
-    reply = signed_client(without_redis).text("i want to kill myself")
-    assert messages(reply.data) == [say("en", "sms.crisis")]
-    (request,) = fresh(session).scalars(select(CallbackRequest)).all()
-    assert request.urgent  # in the database, where the alerting sweep reads it
-
-
-def test_a_member_can_search_and_rsvp_by_text_while_redis_is_down(session, without_redis):
-    nearby_groups(session)
-    phone = Phone(signed_client(without_redis))
-    assert phone.text("94110")[0].startswith("1 Circle 1, ")
-    assert "Circle 1" in phone.reply("RSVP 1")
-    assert fresh(session).scalars(select(Rsvp)).one()
-
-
-def test_a_call_while_redis_is_down_hears_the_notice_and_an_apology(without_redis):
-    response = signed_client(without_redis).call()
-    said = response.get_data(as_text=True)
-    assert check_twiml(said) == []
-    assert "call 911" in said and "Sorry, something went wrong" in said
-
-
-def test_texts_queued_while_redis_is_down_go_out_once_when_it_returns(
-    app, settings, session, simulator, without_redis
-):
-    item = broadcast_text(session, "+18005550142")
-    with pytest.raises(redis.ConnectionError):
-        sweep_once(phoneline(without_redis).db)  # a worker's sweep cannot reach RQ
-    assert fresh(session).get(OutboxItem, item.id).status is OutboxStatus.PENDING
-    with app.app_context():  # Redis is back
-        sweep_once(phoneline(app).db)
-        run_worker(app, burst=True)
-    simulator.wait_idle()
-    assert len(simulator.messages_to("+18005550142")) == 1
-    assert fresh(session).get(OutboxItem, item.id).status is OutboxStatus.DELIVERED
-
-
 @pytest.fixture
 def silent_database():
     """A PostgreSQL address that accepts connections and never says a word (a hung server, a
@@ -204,3 +148,60 @@ def test_any_other_text_while_the_database_is_down_gets_an_apology_with_911_and_
     (reply,) = messages(twilio.text("94110").data)
     assert reply == say("en", "sms.error")
     assert "911" in reply and "988" in reply
+
+
+# --- Redis gone while a member texts or calls, and while a worker sweeps -----------------------
+
+
+@pytest.fixture
+def without_redis(settings):
+    """The same line (same database) with its Redis on a port where nothing listens."""
+    from app import create_app
+
+    cut_off = create_app({**settings, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"})
+    with cut_off.app_context():
+        yield cut_off
+    phoneline(cut_off).db.dispose()
+
+
+def signed_client(app) -> Twilio:
+    return Twilio(app.test_client(), PLACEHOLDER_AUTH_TOKEN)
+
+
+def test_a_crisis_text_while_redis_is_down_is_answered_and_its_urgent_request_kept(
+    session, without_redis
+):
+    reply = signed_client(without_redis).text("i want to kill myself")
+    assert messages(reply.data) == [say("en", "sms.crisis")]
+    (request,) = fresh(session).scalars(select(CallbackRequest)).all()
+    assert request.urgent  # in the database, where the alerting sweep reads it
+
+
+def test_a_member_can_search_and_rsvp_by_text_while_redis_is_down(session, without_redis):
+    nearby_groups(session)
+    phone = Phone(signed_client(without_redis))
+    assert phone.text("94110")[0].startswith("1 Circle 1, ")
+    assert "Circle 1" in phone.reply("RSVP 1")
+    assert fresh(session).scalars(select(Rsvp)).one()
+
+
+def test_a_call_while_redis_is_down_hears_the_notice_and_an_apology(without_redis):
+    response = signed_client(without_redis).call()
+    said = response.get_data(as_text=True)
+    assert check_twiml(said) == []
+    assert "call 911" in said and "Sorry, something went wrong" in said
+
+
+def test_texts_queued_while_redis_is_down_go_out_once_when_it_returns(
+    app, settings, session, simulator, without_redis
+):
+    item = broadcast_text(session, "+18005550142")
+    with pytest.raises(redis.ConnectionError):
+        sweep_once(phoneline(without_redis).db)  # a worker's sweep cannot reach RQ
+    assert fresh(session).get(OutboxItem, item.id).status is OutboxStatus.PENDING
+    with app.app_context():  # Redis is back
+        sweep_once(phoneline(app).db)
+        run_worker(app, burst=True)
+    simulator.wait_idle()
+    assert len(simulator.messages_to("+18005550142")) == 1
+    assert fresh(session).get(OutboxItem, item.id).status is OutboxStatus.DELIVERED

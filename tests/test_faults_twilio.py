@@ -120,3 +120,28 @@ def test_a_500_before_a_call_was_placed_rings_the_member_once_after_two_looks(
     two_looks_and_drain(app)
     simulator.wait_idle()
     assert len(simulator.calls_to(CALLED)) == 1
+
+
+def test_a_call_request_twilio_held_and_never_recorded_rings_the_member_once(
+    app, session, simulator, impatient
+):
+    simulator.add_fault(Fault(status=0, hold=True, when="before", resource="Calls"))
+    item = reminder_call(session)
+    send_batch([item.id])
+    assert status(session, item) is OutboxStatus.UNKNOWN
+    simulator.faults.release_held()
+    two_looks_and_drain(app)
+    simulator.wait_idle()
+    assert len(simulator.calls_to(CALLED)) == 1
+
+
+@pytest.mark.parametrize(
+    "disorder", [Disorder.EARLY, Disorder.DUPLICATED, Disorder.OUT_OF_ORDER, Disorder.IN_ORDER]
+)
+def test_status_callbacks_in_any_order_leave_one_text_delivered(session, simulator, disorder):
+    simulator.disorder = disorder
+    item = broadcast_text(session, PHONE)
+    send_batch([item.id])
+    simulator.wait_idle()
+    assert len(simulator.messages_to(PHONE)) == 1
+    assert status(session, item) is OutboxStatus.DELIVERED

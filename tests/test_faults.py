@@ -174,7 +174,7 @@ def test_a_crisis_text_while_redis_is_down_is_answered_and_its_urgent_request_ke
     reply = signed_client(without_redis).text("i want to kill myself")
     assert messages(reply.data) == [say("en", "sms.crisis")]
     (request,) = fresh(session).scalars(select(CallbackRequest)).all()
-    assert request.urgent  # in the database, where the alerting sweep reads it
+    assert request.urgent  # in the database, where facilitator alerting (SPEC §10) reads it
 
 
 def test_a_member_can_search_and_rsvp_by_text_while_redis_is_down(session, without_redis):

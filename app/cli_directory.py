@@ -35,7 +35,7 @@ def add_to(group: click.Group) -> None:
 @with_appcontext
 def import_directory(file: Path, dry_run: bool, prune: bool) -> None:
     """Load the directory file (groups, facilitators, coordinators)."""
-    checked = _checked(file.read_text(encoding="utf-8"))
+    checked = _checked(_read(file))
     with db().session() as session:
         if dry_run:
             _print(directory.preview(session, checked), "would be")
@@ -90,6 +90,18 @@ def _meeting_errors() -> Iterator[None]:
         yield
     except meetings.MeetingError as error:
         click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+def _read(file: Path) -> str:
+    """The file as text; bytes that are not UTF-8 are an error in the file, with its line."""
+    content = file.read_bytes()
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        click.echo(f"file (line {line}): not UTF-8 text; save the file as UTF-8", err=True)
+        click.echo("1 errors; nothing was changed", err=True)
         sys.exit(1)
 
 

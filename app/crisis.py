@@ -4,8 +4,8 @@ member text), run before any command.
 The phrases live in ``crisis_phrases.yaml``, a reviewed and versioned data file. Text and phrases
 go through the same ``normalise``: lower case, accents dropped, apostrophes joined ("don't" is
 "dont"), other punctuation made a space, runs of a repeated letter collapsed ("killl" and "kill"
-both become "kil"), letters spelled one by one joined ("k.m.s" is "kms"), then slang
-rewritten word by word ("kms" -> "kill myself"). A phrase matches when its words appear
+both become "kil"), letters spelled one by one joined ("k.m.s" is "kms", "k.i.l.l" is "kil"),
+then slang rewritten word by word ("kms" -> "kill myself"). A phrase matches when its words appear
 together and in order. A match carries the phrase's id and the list's
 version, never the text that matched, so it can be logged.
 """
@@ -56,7 +56,10 @@ def normalise(text: str, slang: dict[str, tuple[str, ...]] | None = None) -> tup
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     plain = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", plain))
-    words = _joined_spellings(_REPEATS.sub(r"\1", plain).split())
+    # Repeats collapse before spelled-out letters are joined ("k.m.ssss" is "kms") and again
+    # after, so "k.i.l.l" is "kil" like "kill".
+    spelled = _joined_spellings(_REPEATS.sub(r"\1", plain).split())
+    words = [_REPEATS.sub(r"\1", word) for word in spelled]
     if not slang:
         return tuple(words)
     return tuple(part for word in words for part in slang.get(word, (word,)))

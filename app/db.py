@@ -71,6 +71,12 @@ def make_database(url: str, *, immediate: bool = True) -> Database:
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
 
 
+# A PostgreSQL that accepts connections and never answers (hung, or a half-open network path)
+# would otherwise hold a webhook forever; Twilio waits 15 s for an answer, so give up well before
+# and answer the caller with the apology (SPEC §7.9). A ``connect_timeout`` in the URL wins.
+CONNECT_TIMEOUT = 5
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     # Parameters hold numbers and message bodies: keep them out of exception messages (which RQ
     # stores) and out of echo logs (SPEC §12).
@@ -79,7 +85,13 @@ def _engine_options(url: str) -> dict[str, Any]:
             "connect_args": {"timeout": 30, "check_same_thread": False},
             "hide_parameters": True,
         }
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "hide_parameters": True}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 10,
+        "hide_parameters": True,
+        "connect_args": {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT},
+    }
 
 
 def _configure_sqlite(engine: Engine, immediate: bool) -> None:

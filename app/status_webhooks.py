@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.models import OutboxStatus
 from app.services import callbacks, delivery
-from app.webhooks import require_params, require_twilio_signature
+from app.webhooks import require_params, require_twilio_signature, row_id
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ require_twilio_signature(blueprint)
 
 
 def _outbox_id() -> int:
-    value = request.args.get("o", type=int)
+    value = row_id("o")
     if value is None:
         abort(400)
     return value

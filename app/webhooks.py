@@ -24,6 +24,16 @@ def require_twilio_signature(blueprint: Blueprint) -> None:
         return Response("invalid signature", status=403, mimetype="text/plain")
 
 
+# Row ids are INTEGER columns; a larger number in a query string is no row, not a database error.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(name: str) -> int | None:
+    """A row id from the query string (``?o=42``), or None when absent or not a possible id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ROW_ID else None
+
+
 def missing_params(*names: str) -> list[str]:
     return [name for name in names if not request.form.get(name)]
 

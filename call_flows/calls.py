@@ -24,6 +24,7 @@ from call_flows.nodes import Hangup, Menu, Node, Waiting
 from call_flows.render import Page, render
 
 STATE_TTL_SECONDS = 4 * 60 * 60
+NOTICE = "voice.notice"  # not an emergency line, 911, 988 (SPEC §6)
 
 
 @cache
@@ -68,7 +69,9 @@ def step(
 
 def apology(ctx: CallContext, base_url: str) -> VoiceResponse:
     """Any error inside a step: an apology, the callback offer, goodbye (SPEC §7.9), in the
-    call's language, or in every language when the call's language is not known."""
+    call's language, or in every language when the call's language is not known. A call the
+    line knows nothing about may not have heard the safety notice yet (the database was down
+    when it was answered), so it hears the notice first (SPEC §6)."""
     table = table_for(ctx.catalog)
     known = _known_state(ctx)
     if known is not None:
@@ -76,7 +79,8 @@ def apology(ctx: CallContext, base_url: str) -> VoiceResponse:
         return _finish(ctx, table, engine.go(table, state, APOLOGY, []), base_url, keep=False)
     node = table[APOLOGY]
     assert isinstance(node, Hangup)
-    said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in node.prompts]
+    keys = (NOTICE, *node.prompts)
+    said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in keys]
     page = _page(ctx, CallState(), node, base_url)
     return render(Hangup(APOLOGY, ()), said, [], page)
 

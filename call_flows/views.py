@@ -23,7 +23,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from app.db import utcnow
 from app.extensions import config, db, phoneline, prompts
 from app.phones import caller_number, dialable
-from app.webhooks import missing_params, require_twilio_signature
+from app.webhooks import missing_params, require_twilio_signature, row_id
 from call_flows import callback_call, calls
 from call_flows.context import CallContext
 from call_flows.definitions import OUTBOUND_REMINDER
@@ -133,12 +133,12 @@ def next_step(ctx: CallContext) -> VoiceResponse:
 @blueprint.post("/outbound/reminder")
 @always_answers
 def reminder_call(ctx: CallContext) -> VoiceResponse:
-    rsvp_id = request.args.get("r", default=0, type=int)
+    rsvp_id = row_id("r") or 0
     return calls.answer(ctx, config().public_base_url, OUTBOUND_REMINDER, rsvp_id=rsvp_id)
 
 
 def _callback_id() -> int:
-    return request.args.get("c", default=0, type=int)
+    return row_id("c") or 0
 
 
 @blueprint.post("/outbound/callback")

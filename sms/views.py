@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app import crisis
 from app.db import utcnow
 from app.extensions import config, db, prompts
 from app.phones import caller_number
@@ -44,8 +45,18 @@ def incoming_message() -> Response:
         reply = _answer(message)
     except Exception as error:  # noqa: BLE001 - the webhook always answers (STYLE 7)
         log.error("sms handling failed sid=%s error=%s", message.message_sid, type(error).__name__)
-        reply = render([prompts().render("en", "sms.error", crisis_footer=_footer())])
+        reply = render([_failed_reply(message)])
     return _twiml(reply)
+
+
+def _failed_reply(message: Inbound) -> str:
+    """What a text gets when handling it failed (the database is down): a crisis text still
+    gets crisis words in the same turn (SPEC §6), from the matcher, which needs nothing but the
+    text; anything else a short apology with the crisis footer."""
+    found = crisis.match(message.body)
+    if found is None:
+        return prompts().render("en", "sms.error", crisis_footer=_footer())
+    return prompts().render(found.language, "sms.crisis_down")
 
 
 def _answer(message: Inbound) -> str:

@@ -20,7 +20,7 @@ from app.gateway import Gateway
 from app.models import Facilitator, Member
 from app.simulator import Simulator, WsgiTransport
 from app.simulator.webhooks import Answer, Params
-from tests import privacy_scan
+from tests import facilitator_scan
 
 __all__ = ["bare_gateway", "bare_simulator", "fake_app", "gateway", "simulator"]
 
@@ -46,7 +46,7 @@ def simulator(app: Flask, settings: dict[str, Any]) -> Iterator[Simulator]:
     ext.gateway = Gateway(ext.config)
     yield sim
     sim.wait_idle(5)
-    problems = privacy_scan.scan(
+    problems = facilitator_scan.scan(
         sim, _facilitator_numbers(app), _member_numbers(app, sim), LINE_NUMBER
     )
     sim.stop()
@@ -61,7 +61,7 @@ def _facilitator_numbers(app: Flask) -> set[str]:
 def _member_numbers(app: Flask, sim: Simulator) -> set[str]:
     with phoneline(app).db.session() as session:
         stored = set(session.scalars(select(Member.phone)).all())
-    return stored | privacy_scan.numbers_that_reached_the_line(sim)
+    return stored | facilitator_scan.numbers_that_reached_the_line(sim)
 
 
 @pytest.fixture

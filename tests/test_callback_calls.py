@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import CallbackRequest, CallbackStatus
 from app.services import callbacks
 from app.simulator import SILENCE, Talk
-from tests import factories, privacy_scan
+from tests import facilitator_scan, factories
 from tests.conftest import LINE_NUMBER, fresh
 from tests.outbox_support import midday_zone
 from workers.sweep import sweep_once
@@ -198,10 +198,10 @@ def test_an_expired_code_cannot_be_claimed(app, session, simulator, people):
 
 def test_the_privacy_scan_looked_at_facilitator_texts_and_calls():
     """Runs last in this module: the scan of every test before it was not vacuous."""
-    assert privacy_scan.SEEN["messages"] > 0 and privacy_scan.SEEN["calls"] > 0
+    assert facilitator_scan.SEEN["messages"] > 0 and facilitator_scan.SEEN["calls"] > 0
 
 
 def test_the_privacy_scan_catches_a_number_in_any_format():
     for written in ("+14155550100", "(415) 555-0100", "415.555.0100", "555 0100", "4155550100"):
-        assert privacy_scan.leaks_in(f"call {written} now", [MEMBER]) == [MEMBER]
-    assert privacy_scan.leaks_in("request 123456, Spanish", [MEMBER]) == []
+        assert facilitator_scan.leaks_in(f"call {written} now", [MEMBER]) == [MEMBER]
+    assert facilitator_scan.leaks_in("request 123456, Spanish", [MEMBER]) == []

@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from itertools import count
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from app.db import utcnow
 from app.extensions import phoneline
 from app.simulator import Disorder, Fault
 from tests.outbox_support import broadcast_text, midday_zone, number
+from tests.privacy_scan import scan_output
 from workers.sweep import sweep_once
 
 MEMBERS = 500
@@ -36,16 +39,20 @@ def broadcast(session):
 
 
 def worker(settings, *args: str) -> subprocess.Popen[bytes]:
-    """``phoneline worker`` in its own process, configured as the test app is."""
+    """``phoneline worker`` in its own process, configured as the test app is; what it logs is
+    scanned for personal data after the test."""
     environ = {k: str(v) for k, v in settings.items() if k != "INSTANCE_PATH"}
     environ["PHONELINE_INSTANCE"] = settings["INSTANCE_PATH"]
     code = "from app.cli import main; main()"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, "worker", *args],
-        env={**os.environ, **environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    output = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
+    scan_output(output)
+    with output.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, "worker", *args],
+            env={**os.environ, **environ},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:

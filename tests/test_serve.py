@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.config import PLACEHOLDER_AUTH_TOKEN
+from tests.privacy_scan import scan_output
 from tests.twilio_signing import signature
 
 CALL = {"CallSid": "CA" + "5" * 32, "From": "+14155550111", "To": "+15005550006"}
@@ -62,12 +63,15 @@ def served(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
     subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    output = tmp_path / "serve.log"  # werkzeug's request log and the worker's: scanned after
+    scan_output(output)
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process)
@@ -106,6 +110,6 @@ def test_stopping_serve_stops_its_worker_and_the_embedded_redis(served):
     _, process, instance = served
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
-    output = process.stdout.read().decode() if process.stdout else ""
+    output = (instance.parent / "serve.log").read_text()
     assert "Worker" in output or "worker" in output
     assert not (instance / "redis" / "redis.sock").exists()

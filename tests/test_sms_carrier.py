@@ -8,7 +8,7 @@ pytest.importorskip("app.simulator")  # the simulator stream (issue 4) may land 
 
 from app.models import ConsentEvent, Member, SmsStatus
 from tests.conftest import fresh
-from tests.sms_phone import no_personal_data_in_logs, say  # noqa: F401 - the log scan
+from tests.sms_phone import say
 
 MEMBER = "+14155550123"
 

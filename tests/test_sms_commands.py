@@ -20,11 +20,10 @@ from app.models import (
 from app.prompts import load_catalog
 from tests import factories
 from tests.conftest import fresh
-from tests.sms_phone import (  # noqa: F401 - the autouse log scan
+from tests.sms_phone import (
     MEMBER,
     Phone,
     nearby_groups,
-    no_personal_data_in_logs,
     say,
 )
 

@@ -21,11 +21,10 @@ from app.models import (
 from app.services import members, outbox
 from tests import factories
 from tests.conftest import fresh
-from tests.sms_phone import (  # noqa: F401 - the autouse log scan
+from tests.sms_phone import (
     MEMBER,
     Phone,
     nearby_groups,
-    no_personal_data_in_logs,
     say,
 )
 

@@ -9,7 +9,7 @@ from flask.cli import ScriptInfo
 from app.cli import cli
 from app.extensions import phoneline
 from app.simulator.dev import URL_FILE
-from tests.sms_phone import nearby_groups, no_personal_data_in_logs, say  # noqa: F401 - log scan
+from tests.sms_phone import nearby_groups, say
 
 
 def simulate(app, *args, input=None):

@@ -1,7 +1,6 @@
 from sqlalchemy import func, select
 
 from app.models import InboundMessage
-from tests.sms_phone import no_personal_data_in_logs  # noqa: F401 - the autouse log scan
 from tests.twiml_reading import parse
 
 

@@ -42,4 +42,7 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
         sweep_once(ext.db)
     else:
         worker.sweep_timer = SweepTimer(ext.db, interval=SWEEP_INTERVAL)
-    return worker.work(burst=burst, logging_level="INFO")
+    # RQ logs at the process's level (INFO under ``phoneline worker``; DEBUG in the test suite,
+    # whose privacy scan reads everything RQ says).
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    return worker.work(burst=burst, logging_level=level)

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -248,7 +249,7 @@ class Node:
             return None
         try:
             ZoneInfo(str(value))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             self.fail(key, "write an IANA time zone, America/Los_Angeles")
             return None
         return str(value)
@@ -330,6 +331,9 @@ def parse(text: str, rules: Rules) -> Parsed:
     return Parsed(Directory(_entries(coordinators), _entries(facilitators), _entries(groups)), [])
 
 
+_DATE_LIKE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b")
+
+
 def _load(text: str, source: Source) -> Node | None:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -340,10 +344,31 @@ def _load(text: str, source: Source) -> Node | None:
         line = mark.line + 1 if mark is not None else 1
         source.fail(Problem("file", line, f"not valid YAML: {error.problem or error.context}"))
         return None
+    except ReaderError as error:  # a control character, or a byte that is not text
+        line = text.count("\n", 0, error.position) + 1
+        shown = f" #x{error.character:04x}" if isinstance(error.character, int) else ""
+        source.fail(Problem("file", line, f"not valid YAML: a control character{shown}"))
+        return None
+    except ValueError:  # a date YAML recognised but the calendar does not have (2026-02-30)
+        source.fail(Problem("file", _impossible_date_line(source.lines), "not a real date"))
+        return None
+    except RecursionError:
+        source.fail(Problem("file", 1, "not valid YAML: nested too deeply"))
+        return None
     if not isinstance(data, CommentedMap):
         source.fail(Problem("file", 1, "write coordinators:, facilitators: and groups: lists"))
         return None
     return Node(data, "", source)
+
+
+def _impossible_date_line(lines: list[str]) -> int:
+    for number, line in enumerate(lines, start=1):
+        for found in _DATE_LIKE.finditer(line):
+            try:
+                date(*(int(part) for part in found.groups()))
+            except ValueError:
+                return number
+    return 1
 
 
 def _entries(pairs: list[tuple[Node, Any]]) -> list[Any]:

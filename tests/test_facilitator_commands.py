@@ -23,7 +23,7 @@ from app.prompts import load_catalog
 from app.services import callbacks
 from tests import factories
 from tests.conftest import fresh
-from tests.sms_phone import Phone, no_personal_data_in_logs  # noqa: F401
+from tests.sms_phone import Phone
 
 MEMBER = "+14155550100"
 ANA = "+14155550123"

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import segments
@@ -40,6 +40,7 @@ from app.models import (
 from app.phones import number_hash
 from app.prompts import Catalog
 from app.services import outbox
+from app.services.delivery import BROADCAST_PAUSED
 from app.services.directory import TOPICS
 
 TEMPLATE = "broadcast.message"
@@ -329,3 +330,27 @@ def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(ZoneInfo("UTC"))
+
+
+RESUMED = "resumed"
+
+
+def resume(session: Session, broadcast_id: int, now: datetime | None = None) -> bool:
+    """A coordinator resumes a paused broadcast: its waiting rows are due again at once (the
+    dispatcher had put each back for a later look). Returns False when it was not paused."""
+    now = now or datetime.now(ZoneInfo("UTC"))
+    broadcast = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if broadcast is None or broadcast.status != BROADCAST_PAUSED:
+        return False
+    broadcast.status = RESUMED
+    session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.broadcast_id == broadcast_id,
+            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.due_at > now,
+        )
+        .values(due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True

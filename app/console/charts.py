@@ -14,6 +14,7 @@ from app.services.stats import Series
 
 WIDTH, HEIGHT = 560, 200
 LEFT, BOTTOM, TOP = 36, 24, 10
+MAX_BAR = 48.0
 PALETTE = ("#1f5fa8", "#c2571a", "#2f8f4e", "#8a3ea8", "#a83e5f", "#5a6b7a")
 
 
@@ -21,13 +22,14 @@ def bar_chart(series: Series, title: str, names: dict[str, str] | None = None) -
     names = names or {}
     top = max((v for values in series.values.values() for v in values), default=0.0) or 1.0
     slot = (WIDTH - LEFT) / max(len(series.labels), 1)
-    bar = max(slot * 0.8 / max(len(series.values), 1), 1.0)
+    bar = min(max(slot * 0.8 / max(len(series.values), 1), 1.0), MAX_BAR)
     parts = [_axis(top)]
     for i, label in enumerate(series.labels):
         x = LEFT + i * slot
         parts.append(_label(x + slot / 2, HEIGHT - 6, label))
         for j, values in enumerate(series.values.values()):
-            parts.append(_bar(x + slot * 0.1 + j * bar, bar, values[i], top, PALETTE[j % 6]))
+            left = x + (slot - bar * len(series.values)) / 2 + j * bar
+            parts.append(_bar(left, bar, values[i], top, PALETTE[j % 6]))
     legend = [
         f'<tspan fill="{PALETTE[j % 6]}">&#9632; {escape(names.get(k, k))}</tspan> '
         for j, k in enumerate(series.values)

@@ -28,7 +28,8 @@ def dashboard() -> ResponseReturnValue:
         session.expunge_all()
     charts = [
         ("rsvps", rsvps),
-        ("callbacks", callbacks.weeks),
+        ("callbacks", callbacks.opened),
+        ("callback_wait", callbacks.waits),
         ("broadcast_delivery", broadcasts),
         ("reminder_delivery", reminders),
         ("opt_outs", opt_outs),

@@ -72,7 +72,8 @@ def rsvps_per_week(session: Session, now: datetime, weeks: int = 8) -> Series:
 @dataclass(frozen=True)
 class CallbackSummary:
     open_now: int
-    weeks: Series  # "opened" per week, and "median_minutes" to first call per week
+    opened: Series  # "opened" per week
+    waits: Series  # "median_minutes" to the first call, per week of opening
 
 
 def callbacks(session: Session, now: datetime, weeks: int = 8) -> CallbackSummary:
@@ -93,10 +94,10 @@ def callbacks(session: Session, now: datetime, weeks: int = 8) -> CallbackSummar
         opened[week_start(created)] += 1
         if called is not None:
             waits[week_start(created)].append((called - created).total_seconds() / 60)
-    series = Series([d.strftime("%m-%d") for d in starts])
-    series.values["opened"] = [float(opened[d]) for d in starts]
-    series.values["median_minutes"] = [_median(waits[d]) for d in starts]
-    return CallbackSummary(open_now, series)
+    labels = [d.strftime("%m-%d") for d in starts]
+    counts = Series(labels, {"opened": [float(opened[d]) for d in starts]})
+    medians = Series(labels, {"median_minutes": [_median(waits[d]) for d in starts]})
+    return CallbackSummary(open_now, counts, medians)
 
 
 def _median(values: list[float]) -> float:

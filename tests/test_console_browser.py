@@ -1,6 +1,6 @@
 """The console in a real browser (SPEC §13): Debian's Chromium driven by Playwright against a
 served line (``phoneline serve`` with its worker and the Twilio API simulator), so a broadcast
-really goes out. Screenshots land in ``artifacts/screenshots/``.
+really goes out. Screenshots land in ``test-artifacts/screenshots/`` (ignored by git).
 
 Without Chromium these tests are skipped with a loud notice; with ``CI=true`` they fail.
 """
@@ -42,7 +42,7 @@ from tests.test_serve import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 COORDINATOR, FACILITATOR, PASSWORD = "lee@example.org", "ana@example.org", "a long enough password"
 GROUP = "hope-circle-mission"
 

@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.extensions import config, db, prompts
 from app.models import Broadcast, Group, Meeting, MeetingStatus
 from app.services import audit, broadcasts
-from app.services.broadcasts import BroadcastError, Preview, Target
+from app.services.broadcasts import BroadcastError, Preview, Report, Target
 
 MEETINGS_AHEAD = timedelta(days=21)
 
@@ -154,6 +154,18 @@ def send_broadcast() -> ResponseReturnValue:
 @blueprint.route("/broadcasts/<int:broadcast_id>")
 @security.coordinators
 def broadcast(broadcast_id: int) -> ResponseReturnValue:
+    found, report, names = _followed(broadcast_id)
+    return render_template("console/broadcast.html", broadcast=found, report=report, names=names)
+
+
+@blueprint.route("/broadcasts/<int:broadcast_id>/progress")
+@security.coordinators
+def broadcast_progress(broadcast_id: int) -> ResponseReturnValue:
+    found, report, _ = _followed(broadcast_id)
+    return jsonify(status=found.status, done=report.done, **asdict(report))
+
+
+def _followed(broadcast_id: int) -> tuple[Broadcast, Report, dict[int, str]]:
     with db().session() as session:
         found = session.get(Broadcast, broadcast_id)
         if found is None:
@@ -161,18 +173,7 @@ def broadcast(broadcast_id: int) -> ResponseReturnValue:
         report = broadcasts.report(session, found)
         names = _group_names(session)
         session.expunge_all()
-    return render_template("console/broadcast.html", broadcast=found, report=report, names=names)
-
-
-@blueprint.route("/broadcasts/<int:broadcast_id>/progress")
-@security.coordinators
-def broadcast_progress(broadcast_id: int) -> ResponseReturnValue:
-    with db().session() as session:
-        found = session.get(Broadcast, broadcast_id)
-        if found is None:
-            abort(404)
-        report = broadcasts.report(session, found)
-        return jsonify(status=found.status, done=report.done, **asdict(report))
+    return found, report, names
 
 
 @blueprint.route("/broadcasts/<int:broadcast_id>/resume", methods=["POST"])

@@ -3,6 +3,7 @@ RSVP counts and the waitlist (members masked)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -108,32 +109,36 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @security.coordinators
 def cancel_meeting(meeting_id: int) -> ResponseReturnValue:
-    with db().session() as session:
-        found = _meeting(session, meeting_id)
-        try:
-            told = meetings.cancel(session, found, wording(), utcnow())
-        except meetings.MeetingError as error:
-            flash(str(error), "error")
-        else:
-            audit.record(session, g.user.email, "meeting.cancel", found.key, {"notices": told})
-            flash(t("meetings.cancelled", meeting=found.key, count=told), "done")
-        slug = found.group.slug
-    return redirect(url_for("console.group", slug=slug))
+    def cancel(session: Session, found: Meeting) -> int:
+        return meetings.cancel(session, found, wording(), utcnow())
+
+    return _change_meeting(meeting_id, "cancel", cancel)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/move", methods=["POST"])
 @security.coordinators
 def move_meeting(meeting_id: int) -> ResponseReturnValue:
+    def move(session: Session, found: Meeting) -> int:
+        new_start = meetings.parse_new_start(request.form.get("to", ""), found)
+        return meetings.move(session, found, new_start, wording(), utcnow())
+
+    return _change_meeting(meeting_id, "move", move)
+
+
+def _change_meeting(
+    meeting_id: int, verb: str, change: Callable[[Session, Meeting], int]
+) -> ResponseReturnValue:
+    """Cancel or move one meeting, tell the coordinator how many notices went out, audit it."""
     with db().session() as session:
         found = _meeting(session, meeting_id)
         try:
-            new_start = meetings.parse_new_start(request.form.get("to", ""), found)
-            told = meetings.move(session, found, new_start, wording(), utcnow())
+            told = change(session, found)
         except meetings.MeetingError as error:
             flash(str(error), "error")
         else:
-            audit.record(session, g.user.email, "meeting.move", found.key, {"notices": told})
-            flash(t("meetings.moved", meeting=found.key, count=told), "done")
+            audit.record(session, g.user.email, f"meeting.{verb}", found.key, {"notices": told})
+            done = "cancelled" if verb == "cancel" else "moved"
+            flash(t(f"meetings.{done}", meeting=found.key, count=told), "done")
         slug = found.group.slug
     return redirect(url_for("console.group", slug=slug))
 

@@ -149,6 +149,19 @@ def history(session: Any, group: Group, meeting: Meeting) -> None:
                     created_at=now - timedelta(days=9 * n),
                 )
             )
+    waiting = session.scalars(select(Member).where(Member.phone == number(801))).one()
+    session.add(
+        CallbackRequest(
+            code="246810",
+            member_id=waiting.id,
+            group_id=group.id,
+            language="es",
+            source="crisis",
+            urgent=True,
+            created_at=now - timedelta(minutes=20),
+            expires_at=now + timedelta(days=7),
+        )
+    )
     staff.note(session, StaffNoticeKind.LATE_NOTICE, "late:demo", group_id=group.id)
 
 
@@ -315,4 +328,25 @@ def test_the_dashboard_after_a_day_of_work(browser, served):
     page.wait_for_load_state()
     assert page.get_by_text("Nothing needs you right now.").is_visible()
     screenshot(page, "dashboard.png")
+    page.close()
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')]
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_every_page_labels_its_controls_and_fits_a_small_laptop_screen(browser, served):
+    base, _ = served
+    page = signed_in(browser, base, COORDINATOR)
+    paths = ["/", "/groups", f"/groups/{GROUP}", "/directory", "/broadcasts", "/broadcasts/new"]
+    paths += ["/callbacks", "/members", "/reports", "/audit"]
+    for path in paths:
+        page.goto(f"{base}/console{path}")
+        assert page.evaluate(UNLABELLED) == [], path
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, (path, wide)
+        screenshot(page, f"page{path.replace('/', '-') or '-dashboard'}.png")
     page.close()

@@ -3,8 +3,10 @@ does to the database. Members' numbers never appear on a page or in an export.""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
@@ -18,6 +20,7 @@ from app.models import (
     CallbackRequest,
     CallbackStatus,
     ConsentPurpose,
+    ConsentSource,
     Facilitator,
     GroupFacilitator,
     Meeting,
@@ -30,7 +33,7 @@ from app.models import (
     StaffNoticeKind,
     User,
 )
-from app.services import broadcasts, members, staff
+from app.services import broadcasts, members, staff, stats
 from tests import factories
 from tests.conftest import fresh
 from tests.console_support import PASSWORD, account, post, sign_in, token
@@ -291,7 +294,7 @@ def test_a_directory_file_with_an_error_is_shown_in_place_and_changes_nothing(
     bad = b"groups:\n  - slug: x\n    start_time: 18:30\n"
     answer = coordinator.post(
         "/console/directory",
-        data={"csrf_token": token(coordinator), "file": (__import__("io").BytesIO(bad), "d.yaml")},
+        data={"csrf_token": token(coordinator), "file": (io.BytesIO(bad), "d.yaml")},
         content_type="multipart/form-data",
     )
     page = answer.get_data(as_text=True)
@@ -437,3 +440,46 @@ def test_users_add_refuses_an_unknown_facilitator(app, people):
         input="a long enough password\n",
     )
     assert result.exit_code == 1 and "no facilitator 'nope'" in result.output
+
+
+def test_a_cell_of_five_or_more_shows_its_count_and_median(coordinator, session, seeded):
+    now = datetime.now(UTC)
+    for n in range(5):
+        member = factories.member(session, language="es")
+        session.add(
+            CallbackRequest(
+                code=f"{200000 + n}",
+                member_id=member.id,
+                group_id=seeded["group"].id,
+                language="es",
+                source="voice",
+                status=CallbackStatus.DONE,
+                created_at=now - timedelta(minutes=30 + n),
+                called_at=now - timedelta(minutes=20),
+                expires_at=now + timedelta(days=7),
+            )
+        )
+    session.commit()
+    csv = coordinator.get(f"/console/reports/{now:%Y-%m}.csv").get_data(as_text=True)
+    spanish = next(line for line in csv.splitlines() if line.startswith("Hope Circle,es"))
+    assert spanish.endswith(",5,12")  # 5 answered, median of 10..14 minutes
+
+
+def test_a_number_that_stops_is_one_opt_out_however_many_purposes_it_revokes(
+    coordinator, session, people
+):
+    members.revoke_all(session, "+14155550177", ConsentSource.SMS, SECRET)
+    session.commit()
+    series = stats.opt_outs_per_month(session, datetime.now(UTC))
+    assert series.values["opt_outs"][-1] == 1
+
+
+def test_a_broadcast_for_later_waits_for_its_time_in_the_groups_clock(coordinator, session, seeded):
+    later = (datetime.now(UTC) + timedelta(days=2)).astimezone(ZoneInfo(seeded["group"].timezone))
+    form = {"audience": f"group:{seeded['group'].id}", "text_en": "Room 4 this week"}
+    post(coordinator, "/console/broadcasts", when="later", at=f"{later:%Y-%m-%dT%H:%M}", **form)
+    planned = fresh(session).scalars(select(Broadcast)).one()
+    assert abs(planned.send_at - later) < timedelta(minutes=1)
+    progress = coordinator.get(f"/console/broadcasts/{planned.id}/progress").get_json()
+    assert progress["status"] == "scheduled"
+    assert "Waiting for its time" in coordinator.get("/console/broadcasts").get_data(as_text=True)

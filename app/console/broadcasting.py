@@ -19,6 +19,7 @@ from app.extensions import config, db, prompts
 from app.models import Broadcast, Group, Meeting, MeetingStatus
 from app.services import audit, broadcasts
 from app.services.broadcasts import BroadcastError, Preview, Report, Target
+from app.services.delivery import BROADCAST_PAUSED
 
 MEETINGS_AHEAD = timedelta(days=21)
 
@@ -31,8 +32,9 @@ def broadcast_list() -> ResponseReturnValue:
         reports = {b.id: broadcasts.report(session, b) for b in recent}
         names = _group_names(session)
         session.expunge_all()
+    states = {b.id: state_of(b, reports[b.id]) for b in recent}
     return render_template(
-        "console/broadcasts.html", broadcasts=recent, reports=reports, names=names
+        "console/broadcasts.html", broadcasts=recent, reports=reports, names=names, states=states
     )
 
 
@@ -155,14 +157,29 @@ def send_broadcast() -> ResponseReturnValue:
 @security.coordinators
 def broadcast(broadcast_id: int) -> ResponseReturnValue:
     found, report, names = _followed(broadcast_id)
-    return render_template("console/broadcast.html", broadcast=found, report=report, names=names)
+    return render_template(
+        "console/broadcast.html",
+        broadcast=found,
+        report=report,
+        names=names,
+        state=state_of(found, report),
+    )
 
 
 @blueprint.route("/broadcasts/<int:broadcast_id>/progress")
 @security.coordinators
 def broadcast_progress(broadcast_id: int) -> ResponseReturnValue:
     found, report, _ = _followed(broadcast_id)
-    return jsonify(status=found.status, done=report.done, **asdict(report))
+    return jsonify(status=state_of(found, report), done=report.done, **asdict(report))
+
+
+def state_of(found: Broadcast, report: Report) -> str:
+    """What the progress line says: paused, waiting for its time, sending, or done."""
+    if found.status == BROADCAST_PAUSED:
+        return "paused"
+    if report.done:
+        return "done"
+    return "scheduled" if found.send_at > utcnow() else "sending"
 
 
 def _followed(broadcast_id: int) -> tuple[Broadcast, Report, dict[int, str]]:

@@ -83,10 +83,10 @@ function startProgress(box) {
     document.querySelectorAll("#report [data-k]").forEach((cell) => {
       cell.textContent = data[cell.dataset.k];
     });
-    const state = data.status === "paused" ? "paused" : data.done ? "done" : "sending";
-    text.textContent = text.dataset[state];
-    box.dataset.state = state;
-    if (!data.done && data.status !== "paused") setTimeout(look, 1000);
+    text.textContent = text.dataset[data.status];
+    box.dataset.state = data.status;
+    if (data.status === "sending") setTimeout(look, 1000);
+    if (data.status === "scheduled") setTimeout(look, 30000);
   }
 
   look();

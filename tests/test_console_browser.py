@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ from app.models import (
 )
 from app.services import members, staff
 from tests.outbox_support import midday_zone, number
-from tests.test_serve import free_port, wait_until_healthy
+from tests.test_serve import serving
 
 pytestmark = pytest.mark.browser
 
@@ -196,20 +195,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         stdin=PASSWORD + "\n",
     )
     seed(instance)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process)
+    with serving(env, keep_output=False) as (base, _):
         yield base, instance
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

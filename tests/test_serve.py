@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,27 +57,37 @@ def wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("serve never became healthy")
 
 
-@pytest.fixture
-def served(tmp_path: Path):
+@contextmanager
+def serving(
+    env: dict[str, str], keep_output: bool = True
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``phoneline serve`` on a free port with ``env``, until the block ends. A long session
+    must not keep its output: nobody reads the pipe, and a full pipe would stall the server."""
     port = free_port()
-    drop = ("PHONELINE_ENV", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
-    subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.PIPE if keep_output else subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process)
-        yield base, process, tmp_path / "instance"
+        yield base, process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    drop = ("PHONELINE_ENV", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
+    subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
+    with serving(env) as (base, process):
+        yield base, process, tmp_path / "instance"
 
 
 def test_the_served_line_answers_a_signed_call_with_the_notice(served):

@@ -79,6 +79,7 @@ def _bind_services(config: Any) -> Phoneline:
 def _register_blueprints(app: Flask) -> None:
     from app import console
     from app.health import blueprint as health
+    from app.recording_media import blueprint as recording_media
     from app.status_webhooks import blueprint as status
     from call_flows.views import blueprint as voice
     from sms.views import blueprint as sms
@@ -87,4 +88,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice)
     app.register_blueprint(sms)
     app.register_blueprint(status)
+    app.register_blueprint(recording_media)
     console.register(app)

@@ -271,6 +271,8 @@ class CallbackRequest(Base):
             postgresql_where=text("status IN ('open', 'claimed', 'called')"),
         ),
         Index("ix_callback_escalation", "status", "next_escalation_at"),
+        Index("ix_callback_recording_fetch", "recording_fetch_at"),
+        Index("ix_callback_recording_purge", "recording_purge_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -283,6 +285,11 @@ class CallbackRequest(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recording_sid: Mapped[str | None] = mapped_column(String(40))
     recording: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    # When the sweep should next look for the recording at Twilio (set by the recording-status
+    # callback or when the request opens), and when it is due for deletion (close + retention).
+    recording_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording_fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recording_purge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[CallbackStatus] = mapped_column(
         _enum(CallbackStatus), default=CallbackStatus.OPEN
@@ -294,13 +301,26 @@ class CallbackRequest(Base):
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the line dialled the member
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the member pressed 1
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
+
+
+class RecordingDeletion(Base):
+    """A recording to delete at Twilio: its request closed long enough ago, or its member was
+    erased. Only the SID (no content, no number), so erasure need not wait for Twilio."""
+
+    __tablename__ = "recording_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_sid: Mapped[str] = mapped_column(String(40), unique=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutboxKind(enum.StrEnum):
@@ -434,6 +454,8 @@ class Broadcast(Base):
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     skipped_language: Mapped[int] = mapped_column(Integer, default=0)
+    # A resumed broadcast counts a new run of carrier filtering from here (SPEC §9 pause).
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class User(Base):

@@ -1,5 +1,6 @@
 """Twilio's status callbacks for what the outbox sent: ``/twilio/status/message?o=<id>`` and
-``/twilio/status/call?o=<id>`` (SPEC §9). Signed like every ``/twilio/*`` route."""
+``/twilio/status/call?o=<id>`` (SPEC §9), and for a caller's message to a facilitator:
+``/twilio/status/recording`` (SPEC §10). Signed like every ``/twilio/*`` route."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
+from app.db import utcnow
 from app.extensions import db
 from app.models import OutboxStatus
-from app.services import delivery
+from app.services import callbacks, delivery
 from app.webhooks import require_params, require_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -51,3 +53,16 @@ def message_status() -> Response:
 @blueprint.post("/call")
 def call_status() -> Response:
     return _record("CallSid", "CallStatus", delivery.CALL_STATUS)
+
+
+@blueprint.post("/recording")
+def recording_status() -> Response:
+    """A recording finished (or failed) at Twilio. The fetch itself is the sweep's work (the
+    gateway is never called from a view); this only says it is ready now."""
+    require_params("RecordingSid", "RecordingStatus")
+    if request.form["RecordingStatus"] != "completed":
+        return Response(status=204)
+    with db().session() as session:
+        found = callbacks.recording_arrived(session, request.form["RecordingSid"], utcnow())
+    log.info("recording status ready found=%s", found)
+    return Response(status=204)

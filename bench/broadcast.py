@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from multiprocessing.connection import Connection
@@ -211,23 +212,32 @@ def naive_baseline(environ: dict[str, str], instance: Path, options: Any) -> flo
     return elapsed
 
 
-def _start_simulator(latency: float) -> tuple[str, Connection]:
+Answer = Callable[[Simulator, Any], Any]
+
+
+def _start_simulator(latency: float, answer: Answer | None = None) -> tuple[str, Connection]:
+    """A simulator in its own process; every command sent down the pipe but "stop" gets
+    ``answer(simulator, command)`` back (by default the send statistics)."""
     ours, theirs = multiprocessing.Pipe()
-    multiprocessing.Process(target=_serve, args=(latency, theirs), daemon=True).start()
+    target, args = _serve, (latency, theirs, answer or _answer_stats)
+    multiprocessing.Process(target=target, args=args, daemon=True).start()
     url: str = ours.recv()
     return url, ours
 
 
-def _serve(latency: float, pipe: Connection) -> None:
+def _serve(latency: float, pipe: Connection, answer: Answer) -> None:
     simulator = Simulator(
         PLACEHOLDER_ACCOUNT_SID, PLACEHOLDER_AUTH_TOKEN, line_numbers=[LINE], latency=latency
     ).start()
     simulator.disorder = Disorder.NEVER
     pipe.send(simulator.url)
     while (command := pipe.recv()) != "stop":
-        if command == "stats":
-            pipe.send(_stats(simulator))
+        pipe.send(answer(simulator, command))
     simulator.stop()
+
+
+def _answer_stats(simulator: Simulator, command: Any) -> dict[str, float]:
+    return _stats(simulator)
 
 
 def _stats(simulator: Simulator) -> dict[str, float]:

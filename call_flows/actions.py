@@ -76,8 +76,7 @@ def open_crisis_request(ctx: CallContext, state: CallState, arg: str | None) -> 
     since = ctx.now - CRISIS_JOIN_WINDOW
     if callbacks.recent_urgent(ctx.session, member.id, since) is None:
         request = callbacks.NewRequest(member, state.language, "crisis", urgent=True)
-        escalate = ctx.config.callback_escalate_urgent.elapsed
-        callbacks.open_request(ctx.session, request, escalate, ctx.now)
+        callbacks.file_request(ctx.session, request, ctx.config, ctx.catalog, ctx.now)
     return Outcome("opened")
 
 
@@ -457,11 +456,9 @@ def open_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
         "voice",
         voicemail_ok=arg == "yes",
         group_id=_group_in_view(ctx, state),
+        recording_sid=state.vars.pop("recording_sid", None),
     )
-    row = callbacks.open_request(
-        ctx.session, request, ctx.config.callback_escalate.elapsed, ctx.now
-    )
-    row.recording_sid = state.vars.pop("recording_sid", None)
+    callbacks.file_request(ctx.session, request, ctx.config, ctx.catalog, ctx.now)
     line = speaking.phone(ctx.config.phone_number)
     return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
 

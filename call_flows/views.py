@@ -2,7 +2,9 @@
 
 ``POST /twilio/voice`` answers a call; every later request of the call comes to
 ``POST /twilio/voice/step``, the URL of every ``<Gather>``, ``<Record>`` and ``<Redirect>``.
-Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id>``.
+Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id>`` and, for the
+masked callback call (SPEC §10), ``POST /twilio/voice/outbound/callback?c=<request id>`` with its
+steps below it (``call_flows.callback_call``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from app.db import utcnow
 from app.extensions import config, db, phoneline, prompts
 from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature
-from call_flows import calls
+from call_flows import callback_call, calls
 from call_flows.context import CallContext
 from call_flows.definitions import OUTBOUND_REMINDER
 
@@ -133,3 +135,49 @@ def next_step(ctx: CallContext) -> VoiceResponse:
 def reminder_call(ctx: CallContext) -> VoiceResponse:
     rsvp_id = request.args.get("r", default=0, type=int)
     return calls.answer(ctx, config().public_base_url, OUTBOUND_REMINDER, rsvp_id=rsvp_id)
+
+
+def _callback_id() -> int:
+    return request.args.get("c", default=0, type=int)
+
+
+@blueprint.post("/outbound/callback")
+@always_answers
+def callback_announce(ctx: CallContext) -> VoiceResponse:
+    return callback_call.announce(ctx, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/connect")
+@always_answers
+def callback_connect(ctx: CallContext) -> VoiceResponse:
+    return callback_call.connect(ctx, request.form, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/missed")
+@always_answers
+def callback_missed(ctx: CallContext) -> VoiceResponse:
+    return callback_call.missed(ctx, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/dial")
+@always_answers
+def callback_dial(ctx: CallContext) -> VoiceResponse:
+    return callback_call.dial(ctx, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/after")
+@always_answers
+def callback_after(ctx: CallContext) -> VoiceResponse:
+    return callback_call.after(ctx, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/screen")
+@always_answers
+def callback_screen(ctx: CallContext) -> VoiceResponse:
+    return callback_call.screen(ctx, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/callback/screen/answer")
+@always_answers
+def callback_screen_answer(ctx: CallContext) -> VoiceResponse:
+    return callback_call.screen_answer(ctx, request.form, _callback_id(), config().public_base_url)

@@ -128,9 +128,7 @@ def call(turn: Turn, command: Command) -> list[str]:
     if _open_request(turn) is not None:
         return [turn.say("sms.call.already")]
     new = callbacks.NewRequest(turn.member, turn.language, "sms")
-    escalate = turn.config.callback_escalate.elapsed
-    request = callbacks.open_request(turn.session, new, escalate, turn.now)
-    turn.session.flush()
+    request = callbacks.file_request(turn.session, new, turn.config, turn.catalog, turn.now)
     conversations.put(turn.conversation, note_for=request.id, note_at=conversations.stamp(turn.now))
     return [turn.say("sms.call.confirmed")]
 

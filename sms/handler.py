@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app import crisis
 from app.config import Config
-from app.models import ConsentSource, Facilitator, Member, SmsStatus
+from app.models import Facilitator, Member, SmsStatus
 from app.prompts import Catalog
 from app.services import conversations, members, optouts
-from sms import commands, grammar, keywords, safety
+from sms import commands, facilitators, grammar, keywords, safety
 from sms.turn import Inbound, Turn
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def handle(
     keyword = keywords.classify(message.body, message.opt_out_type)
     facilitator = _facilitator(session, message.sender)
     if facilitator is not None:
-        return _facilitator_reply(session, facilitator, keyword, config, catalog)
+        return facilitators.reply(session, facilitator, message, keyword, config, catalog, now)
     turn = _begin(session, message, config, catalog, now)
     replies = _member_reply(turn, keyword)
     if optouts.texts_blocked(turn.member):
@@ -110,20 +110,3 @@ def _facilitator(session: Session, phone: str) -> Facilitator | None:
     return session.scalar(
         select(Facilitator).where(Facilitator.phone == phone, Facilitator.active.is_(True)).limit(1)
     )
-
-
-def _facilitator_reply(
-    session: Session,
-    facilitator: Facilitator,
-    keyword: keywords.Keyword | None,
-    config: Config,
-    catalog: Catalog,
-) -> list[str]:
-    """Facilitator texts skip the crisis matcher and member commands. A carrier keyword is
-    still recorded (Twilio answered it); the commands themselves come with issue 9."""
-    if keyword is not None and keyword.by_carrier:
-        if keyword.kind == "opt_out":  # coordinators are told with issue 9
-            members.revoke_all(session, facilitator.phone, ConsentSource.CARRIER, config.secret_key)
-        return []
-    language = next((code for code in facilitator.languages if catalog.has(code)), "en")
-    return [catalog.render(language, "sms.facilitator_coming", line_name=config.line_name)]

@@ -48,8 +48,7 @@ def _urgent_request(turn: Turn) -> CallbackRequest:
     if earlier is not None:
         return earlier
     request = callbacks.NewRequest(turn.member, turn.language, "crisis", urgent=True)
-    escalate = turn.config.callback_escalate_urgent.elapsed
-    return callbacks.open_request(turn.session, request, escalate, turn.now)
+    return callbacks.file_request(turn.session, request, turn.config, turn.catalog, turn.now)
 
 
 def keyword_reply(turn: Turn, keyword: Keyword) -> list[str] | None:

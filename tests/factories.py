@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
-from app.models import Group, GroupFormat, Meeting, Member
+from app.models import Coordinator, Facilitator, Group, GroupFormat, Meeting, Member
 
 _serial = count(1)
 
@@ -62,6 +62,32 @@ def meeting(
         ends_at=starts_at + timedelta(minutes=grp.duration_minutes),
         **fields,
     )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def facilitator(session: Session, phone: str, **fields: object) -> Facilitator:
+    n = next(_serial)
+    values: dict[str, object] = {
+        "slug": f"facilitator-{n}",
+        "name": f"Facilitator {n}",
+        "phone": phone,
+        "languages": ["en"],
+        "on_call": True,
+    }
+    values.update(fields)
+    row = Facilitator(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def coordinator(session: Session, phone: str, **fields: object) -> Coordinator:
+    n = next(_serial)
+    values: dict[str, object] = {"slug": f"coordinator-{n}", "name": f"Coordinator {n}"}
+    values.update(fields)
+    row = Coordinator(phone=phone, **values)
     session.add(row)
     session.flush()
     return row

@@ -12,12 +12,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from app.config import PLACEHOLDER_ACCOUNT_SID, PLACEHOLDER_AUTH_TOKEN, load_config
 from app.extensions import phoneline
 from app.gateway import Gateway
+from app.models import Facilitator, Member
 from app.simulator import Simulator, WsgiTransport
 from app.simulator.webhooks import Answer, Params
+from tests import privacy_scan
 
 __all__ = ["bare_gateway", "bare_simulator", "fake_app", "gateway", "simulator"]
 
@@ -42,7 +45,23 @@ def simulator(app: Flask, settings: dict[str, Any]) -> Iterator[Simulator]:
     ext.config = replace(ext.config, twilio_api_base_url=sim.url)
     ext.gateway = Gateway(ext.config)
     yield sim
+    sim.wait_idle(5)
+    problems = privacy_scan.scan(
+        sim, _facilitator_numbers(app), _member_numbers(app, sim), LINE_NUMBER
+    )
     sim.stop()
+    assert problems == [], "a member's number reached a facilitator"
+
+
+def _facilitator_numbers(app: Flask) -> set[str]:
+    with phoneline(app).db.session() as session:
+        return set(session.scalars(select(Facilitator.phone)).all())
+
+
+def _member_numbers(app: Flask, sim: Simulator) -> set[str]:
+    with phoneline(app).db.session() as session:
+        stored = set(session.scalars(select(Member.phone)).all())
+    return stored | privacy_scan.numbers_that_reached_the_line(sim)
 
 
 @pytest.fixture

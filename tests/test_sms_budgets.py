@@ -62,6 +62,20 @@ def worst_values(language: str) -> dict[str, str]:
         "month": "x",
         "day": "30",
         "time": "12:30 PM",
+        # Facilitator texts (SPEC §10): a code, a language, every detail at once.
+        "member_language": longest(language, "sms.facilitator.language."),
+        "details": " "
+        + " ".join(
+            [
+                say["sms.facilitator.part.alias"].format(alias=NAME),
+                say["sms.facilitator.part.interpreter"],
+                say["sms.facilitator.part.call_only"],
+            ]
+        ),
+        "alias": NAME,
+        "open": ", ".join(["123456 ES URGENT"] * 3),
+        "more": "99",
+        "mine": ", ".join(["123456"] * 3),
     }
 
 

@@ -102,8 +102,8 @@ def test_a_number_twilio_blocked_gets_no_sms_but_its_crisis_still_opens_a_reques
 def test_a_facilitators_texts_skip_the_crisis_matcher_and_member_commands(phone, session):
     session.add(Facilitator(slug="ana", name="Ana R.", phone=MEMBER, languages=["es"]))
     session.commit()
-    assert phone.text("the member said they want to die") == [say("es", "sms.facilitator_coming")]
-    assert phone.text("MENU") == [say("es", "sms.facilitator_coming")]
+    assert phone.text("the member said they want to die") == [say("es", "sms.facilitator.help")]
+    assert phone.text("MENU") == [say("es", "sms.facilitator.help")]
     fresh(session)
     assert session.scalar(select(func.count()).select_from(CallbackRequest)) == 0
     assert session.scalar(select(func.count()).select_from(Member)) == 0

@@ -173,12 +173,17 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
 # The voice flow an outbound call of each purpose opens with (call_flows/ serves them). For a
 # call row the "body" is this path with its query: stored like a text's body, it is what
 # reconciliation and the delivery report see.
-CALL_PATHS = {OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}"}
+CALL_PATHS = {
+    OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}",
+    OutboxPurpose.CALLBACK: "/twilio/voice/outbound/callback?c={callback}&o={id}",
+}
 
 
 def call_path(item: OutboxItem) -> str | None:
     pattern = CALL_PATHS.get(item.purpose)
-    return pattern.format(rsvp=item.rsvp_id or 0, id=item.id) if pattern else None
+    if pattern is None:
+        return None
+    return pattern.format(rsvp=item.rsvp_id or 0, callback=item.callback_id or 0, id=item.id)
 
 
 def record_error(session: Session, item_id: int, error: GatewayError) -> None:

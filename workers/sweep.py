@@ -15,16 +15,21 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.db import Database, utcnow
-from app.services import callbacks, outbox
+from app.services import outbox
 from app.services.schedules import extend_horizon
-from workers import outbox_sweep
+from workers import callbacks, outbox_sweep, recordings
 
 log = logging.getLogger(__name__)
 
 SweepTask = Callable[[Session, datetime], int]
 
 TASKS: dict[str, SweepTask] = {
-    "expire_callbacks": callbacks.expire_overdue,
+    "expire_callbacks": callbacks.expire_callbacks,
+    # Escalation writes alert rows, so it runs before the outbox hands out what is due.
+    "escalate_callbacks": callbacks.escalate_callbacks,
+    "fetch_recordings": recordings.fetch_recordings,
+    "purge_recordings": recordings.purge_recordings,
+    "delete_recordings_at_twilio": recordings.delete_at_twilio,
     "extend_meetings": extend_horizon,
     # The outbox (SPEC §9): stale claims first, so what they free is reconciled and re-sent in
     # the same sweep.

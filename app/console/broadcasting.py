@@ -17,9 +17,8 @@ from app.console import blueprint, security, t
 from app.db import utcnow
 from app.extensions import config, db, prompts
 from app.models import Broadcast, Group, Meeting, MeetingStatus
-from app.services import audit, broadcasts
+from app.services import audit, broadcasts, delivery
 from app.services.broadcasts import BroadcastError, Preview, Report, Target
-from app.services.delivery import BROADCAST_PAUSED
 
 MEETINGS_AHEAD = timedelta(days=21)
 
@@ -175,7 +174,7 @@ def broadcast_progress(broadcast_id: int) -> ResponseReturnValue:
 
 def state_of(found: Broadcast, report: Report) -> str:
     """What the progress line says: paused, waiting for its time, sending, or done."""
-    if found.status == BROADCAST_PAUSED:
+    if found.status == delivery.BROADCAST_PAUSED:
         return "paused"
     if report.done:
         return "done"
@@ -197,6 +196,8 @@ def _followed(broadcast_id: int) -> tuple[Broadcast, Report, dict[int, str]]:
 @security.coordinators
 def resume_broadcast(broadcast_id: int) -> ResponseReturnValue:
     with db().session() as session:
-        if broadcasts.resume(session, broadcast_id, utcnow()):
-            audit.record(session, g.user.email, "broadcast.resume", f"broadcast:{broadcast_id}")
+        if delivery.is_paused(session, broadcast_id):
+            waiting = broadcasts.resume(session, broadcast_id, utcnow())
+            target = f"broadcast:{broadcast_id}"
+            audit.record(session, g.user.email, "broadcast.resume", target, {"waiting": waiting})
     return redirect(url_for("console.broadcast", broadcast_id=broadcast_id))

@@ -39,8 +39,7 @@ from app.models import (
 )
 from app.phones import number_hash
 from app.prompts import Catalog
-from app.services import outbox
-from app.services.delivery import BROADCAST_PAUSED
+from app.services import delivery, outbox
 from app.services.directory import TOPICS
 
 TEMPLATE = "broadcast.message"
@@ -332,25 +331,16 @@ def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
     return moment.astimezone(ZoneInfo("UTC"))
 
 
-RESUMED = "resumed"
-
-
-def resume(session: Session, broadcast_id: int, now: datetime | None = None) -> bool:
-    """A coordinator resumes a paused broadcast: its waiting rows are due again at once (the
-    dispatcher had put each back for a later look). Returns False when it was not paused."""
-    now = now or datetime.now(ZoneInfo("UTC"))
+def resume(session: Session, broadcast_id: int, now: datetime) -> int:
+    """A coordinator resumes a paused broadcast: what waits goes again at once (the dispatcher
+    still holds quiet hours and consent), and the filtering run counts afresh from now.
+    Returns how many texts were waiting; resuming a broadcast that is not paused does nothing."""
     broadcast = session.get(Broadcast, broadcast_id, with_for_update=True)
-    if broadcast is None or broadcast.status != BROADCAST_PAUSED:
-        return False
-    broadcast.status = RESUMED
-    session.execute(
-        update(OutboxItem)
-        .where(
-            OutboxItem.broadcast_id == broadcast_id,
-            OutboxItem.status == OutboxStatus.PENDING,
-            OutboxItem.due_at > now,
-        )
-        .values(due_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return True
+    if broadcast is None:
+        raise BroadcastError(f"no broadcast {broadcast_id}")
+    if broadcast.status != delivery.BROADCAST_PAUSED:
+        return 0
+    broadcast.status, broadcast.resumed_at = "scheduled", now
+    waiting = [OutboxItem.broadcast_id == broadcast_id, OutboxItem.status == OutboxStatus.PENDING]
+    session.execute(update(OutboxItem).where(*waiting, OutboxItem.due_at > now).values(due_at=now))
+    return int(session.scalar(select(func.count()).select_from(OutboxItem).where(*waiting)) or 0)

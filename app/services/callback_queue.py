@@ -1,12 +1,15 @@
-"""The callback queue as the console shows it (SPEC §10, §13): who sees which requests, and
-claiming or reassigning one. A facilitator sees the requests of their own groups and those
-they hold; coordinators see all."""
+"""The callback queue as the console shows it (SPEC §10, §13): who sees which requests, and a
+facilitator claiming one or a coordinator giving one to a facilitator. Claims go through
+``callbacks.claim`` exactly as ``CLAIM <code>`` by text does, and the others are told it is
+taken; a coordinator may also move a claimed request to another facilitator, who is texted
+its code (never the member's number, name or note)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
@@ -15,20 +18,20 @@ from app.models import (
     CallbackStatus,
     Facilitator,
     GroupFacilitator,
+    OutboxKind,
+    OutboxPurpose,
 )
+from app.prompts import Catalog
+from app.services import callback_alerts, callbacks, outbox
+from app.services.outbox import Outgoing
 
 RECENTLY_CLOSED = timedelta(days=7)
-_ASSIGNABLE = (CallbackStatus.OPEN, CallbackStatus.CLAIMED, CallbackStatus.RELEASED)
-
-
-class QueueError(ValueError):
-    """A claim or reassignment that cannot be done; the message is for the coordinator."""
 
 
 def visible(
     session: Session, now: datetime, facilitator_id: int | None = None
 ) -> list[CallbackRequest]:
-    """Open requests and those closed in the last 7 days, urgent and oldest first; for a
+    """Open requests and those opened in the last 7 days, urgent and oldest first; for a
     facilitator only their groups' and their own."""
     statement = (
         select(CallbackRequest)
@@ -46,7 +49,7 @@ def visible(
     return list(session.scalars(statement.limit(500)))
 
 
-def _of_facilitator(facilitator_id: int):  # type: ignore[no-untyped-def]
+def _of_facilitator(facilitator_id: int) -> Any:
     groups = select(GroupFacilitator.group_id).where(
         GroupFacilitator.facilitator_id == facilitator_id
     )
@@ -62,22 +65,58 @@ def may_see(session: Session, request_id: int, facilitator_id: int | None) -> bo
     return session.scalar(statement) is not None
 
 
-def assign(
-    session: Session, request_id: int, facilitator_id: int, now: datetime
-) -> CallbackRequest:
-    """Give a request to a facilitator (a claim, or a coordinator's reassignment): it is
-    theirs from now, and escalation stops."""
-    request = session.get(CallbackRequest, request_id, with_for_update=True)
-    person = session.get(Facilitator, facilitator_id)
-    if request is None or person is None or not person.active:
-        raise QueueError("no such request or facilitator")
-    if request.status not in _ASSIGNABLE:
-        raise QueueError(f"request {request.code} is {request.status.value}")
-    request.status = CallbackStatus.CLAIMED
-    request.claimed_by_id = facilitator_id
-    request.claimed_at = now
-    request.next_escalation_at = None
-    return request
+def claim(
+    session: Session, request: CallbackRequest, person: Facilitator, catalog: Catalog, now: datetime
+) -> bool:
+    """As ``CLAIM <code>``: True when this facilitator got it; the others are told it is taken."""
+    if not callbacks.claim(session, request, person, now):
+        return False
+    callback_alerts.tell_taken(session, catalog, request, now)
+    return True
+
+
+def give(
+    session: Session, request: CallbackRequest, person: Facilitator, catalog: Catalog, now: datetime
+) -> bool:
+    """A coordinator gives a request to a facilitator: an open one is claimed for them, a claimed
+    one (not yet called) changes hands. The new holder is texted the code."""
+    if request.status is CallbackStatus.OPEN:
+        won = claim(session, request, person, catalog, now)
+    else:
+        result = session.execute(
+            update(CallbackRequest)
+            .where(
+                CallbackRequest.id == request.id,
+                CallbackRequest.status == CallbackStatus.CLAIMED,
+            )
+            .values(claimed_by_id=person.id, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(request)
+        won = bool(getattr(result, "rowcount", 0))
+    if won:
+        _tell_holder(session, request, person, catalog, now)
+    return won
+
+
+def _tell_holder(
+    session: Session, request: CallbackRequest, person: Facilitator, catalog: Catalog, now: datetime
+) -> None:
+    outbox.enqueue(
+        session,
+        Outgoing(
+            kind=OutboxKind.SMS,
+            purpose=OutboxPurpose.ALERT if request.urgent else OutboxPurpose.STAFF,
+            recipient=person.phone,
+            template="sms.facilitator.claimed",
+            language=callback_alerts.language_of(person, catalog),
+            params={"code": request.code},
+            due_at=now,
+            facilitator_id=person.id,
+            callback_id=request.id,
+            dedupe_key=f"cb:{request.id}:given:{int(now.timestamp())}:f{person.id}",
+        ),
+    )
 
 
 def facilitators(session: Session) -> list[Facilitator]:

@@ -1,4 +1,7 @@
-"""Callback requests and their codes (SPEC §10)."""
+"""Callback requests and their codes (SPEC §10): open → claimed → called → done, or expired;
+a release gives a claimed request back (``released_at``) and it is open again for others, so the
+member is still called. Every transition is timed on the row and made with a conditional
+update, so two facilitators claiming at once cannot both win."""
 
 from __future__ import annotations
 
@@ -10,8 +13,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.config import Config
 from app.db import utcnow
-from app.models import OPEN_CALLBACK_STATES, CallbackRequest, CallbackStatus, Member
+from app.models import (
+    OPEN_CALLBACK_STATES,
+    CallbackRequest,
+    CallbackStatus,
+    Facilitator,
+    Member,
+)
+from app.prompts import Catalog
+from app.services import callback_alerts, recordings
 
 CODE_LIFETIME = timedelta(days=7)
 _CODE_ATTEMPTS = 20
@@ -30,6 +42,7 @@ class NewRequest:
     note: str | None = None
     voicemail_ok: bool = False
     group_id: int | None = None
+    recording_sid: str | None = None
 
 
 def new_code() -> str:
@@ -52,6 +65,8 @@ def open_request(
             source=request.source,
             note=request.note,
             voicemail_ok=request.voicemail_ok,
+            recording_sid=request.recording_sid,
+            recording_fetch_at=now if request.recording_sid else None,
             status=CallbackStatus.OPEN,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
@@ -64,6 +79,20 @@ def open_request(
             continue
         return row
     raise CodeSpaceExhausted("no free callback code after several draws")
+
+
+def escalate_after(config: Config, urgent: bool) -> timedelta:
+    return (config.callback_escalate_urgent if urgent else config.callback_escalate).elapsed
+
+
+def file_request(
+    session: Session, request: NewRequest, config: Config, catalog: Catalog, now: datetime
+) -> CallbackRequest:
+    """Open a request and tell the people who should know, in the same transaction."""
+    row = open_request(session, request, escalate_after(config, request.urgent), now)
+    session.flush()
+    callback_alerts.first_alert(session, catalog, row, now, "open")
+    return row
 
 
 def open_by_code(session: Session, code: str) -> CallbackRequest | None:
@@ -89,8 +118,11 @@ def recent_urgent(session: Session, member_id: int, since: datetime) -> Callback
     )
 
 
-def expire_overdue(session: Session, now: datetime | None = None) -> int:
-    """Close requests whose code has outlived its 7 days; returns how many."""
+def expire_overdue(
+    session: Session, now: datetime | None = None, retention: timedelta = timedelta(days=7)
+) -> int:
+    """Close requests whose code has outlived its 7 days; returns how many. Their recordings
+    go ``retention`` later."""
     now = now or utcnow()
     result = session.execute(
         update(CallbackRequest)
@@ -98,7 +130,167 @@ def expire_overdue(session: Session, now: datetime | None = None) -> int:
             CallbackRequest.status.in_(OPEN_CALLBACK_STATES),
             CallbackRequest.expires_at <= now,
         )
-        .values(status=CallbackStatus.EXPIRED, expired_at=now, next_escalation_at=None)
+        .values(
+            status=CallbackStatus.EXPIRED,
+            expired_at=now,
+            next_escalation_at=None,
+            recording_purge_at=now + retention,
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def escalate_due(session: Session, config: Config, catalog: Catalog, now: datetime) -> int:
+    """Open requests nobody claimed in time go one step up (``ix_callback_escalation``)."""
+    rows = session.scalars(
+        select(CallbackRequest)
+        .where(
+            CallbackRequest.status == CallbackStatus.OPEN,
+            CallbackRequest.next_escalation_at <= now,
+        )
+        .order_by(CallbackRequest.next_escalation_at)
+        .limit(200)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        callback_alerts.escalate(session, catalog, row, now)
+        if row.next_escalation_at is not None:
+            row.next_escalation_at = now + escalate_after(config, row.urgent)
+    return len(rows)
+
+
+# --- what facilitators do (SPEC §8, §10) --------------------------------------------------------
+
+
+def claim(
+    session: Session, request: CallbackRequest, facilitator: Facilitator, now: datetime
+) -> bool:
+    """True when this facilitator got it; False when someone else was first."""
+    won = _move(
+        session,
+        request,
+        (CallbackStatus.OPEN,),
+        status=CallbackStatus.CLAIMED,
+        claimed_by_id=facilitator.id,
+        claimed_at=now,
+        next_escalation_at=None,
+    )
+    return won
+
+
+def start_call(session: Session, request: CallbackRequest, now: datetime) -> bool:
+    """The facilitator pressed 1: the line is dialling the member."""
+    return _move(
+        session,
+        request,
+        (CallbackStatus.CLAIMED, CallbackStatus.CALLED),
+        status=CallbackStatus.CALLED,
+        called_at=now,
+    )
+
+
+def connected(request: CallbackRequest, now: datetime) -> None:
+    """The member pressed 1 on the screen."""
+    request.connected_at = now
+
+
+def answered_last_call(request: CallbackRequest) -> bool:
+    return (
+        request.connected_at is not None
+        and request.called_at is not None
+        and request.connected_at >= request.called_at
+    )
+
+
+def finish(session: Session, request: CallbackRequest, config: Config, now: datetime) -> bool:
+    return _move(
+        session,
+        request,
+        (CallbackStatus.CLAIMED, CallbackStatus.CALLED),
+        status=CallbackStatus.DONE,
+        done_at=now,
+        recording_purge_at=_purge_at(request, config, now),
+    )
+
+
+def release(
+    session: Session, request: CallbackRequest, config: Config, catalog: Catalog, now: datetime
+) -> bool:
+    """Back to open for the others, told again; the escalation clock starts over."""
+    holder = request.claimed_by_id
+    won = _move(
+        session,
+        request,
+        (CallbackStatus.CLAIMED, CallbackStatus.CALLED),
+        status=CallbackStatus.OPEN,
+        claimed_by_id=None,
+        released_at=now,
+        escalation_level=callback_alerts.LANGUAGE,
+        next_escalation_at=now + escalate_after(config, request.urgent),
+    )
+    if won:
+        round_ = f"r{int(now.timestamp())}"
+        callback_alerts.first_alert(session, catalog, request, now, round_, exclude=holder)
+    return won
+
+
+def holds(request: CallbackRequest, facilitator: Facilitator) -> bool:
+    return request.status in (CallbackStatus.CLAIMED, CallbackStatus.CALLED) and (
+        request.claimed_by_id == facilitator.id
+    )
+
+
+def _move(
+    session: Session,
+    request: CallbackRequest,
+    from_states: tuple[CallbackStatus, ...],
+    **values: object,
+) -> bool:
+    result = session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == request.id, CallbackRequest.status.in_(from_states))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(request)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _purge_at(request: CallbackRequest, config: Config, now: datetime) -> datetime | None:
+    return now + config.retention_recordings.elapsed if request.recording_sid else None
+
+
+def open_requests(session: Session, now: datetime, limit: int = 100) -> list[CallbackRequest]:
+    """Unclaimed requests, urgent first, then oldest."""
+    return list(
+        session.scalars(
+            select(CallbackRequest)
+            .where(CallbackRequest.status == CallbackStatus.OPEN, CallbackRequest.expires_at > now)
+            .order_by(CallbackRequest.urgent.desc(), CallbackRequest.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def held_by(session: Session, facilitator: Facilitator) -> list[CallbackRequest]:
+    return list(
+        session.scalars(
+            select(CallbackRequest)
+            .where(
+                CallbackRequest.claimed_by_id == facilitator.id,
+                CallbackRequest.status.in_((CallbackStatus.CLAIMED, CallbackStatus.CALLED)),
+            )
+            .order_by(CallbackRequest.claimed_at)
+        )
+    )
+
+
+def recording_arrived(session: Session, recording_sid: str, now: datetime) -> bool:
+    """Twilio's recording-status callback: fetch it now if its request exists. A request opened
+    after the callback schedules its own fetch when it is filed."""
+    request = recordings.by_sid(session, recording_sid)
+    if request is None:
+        return False
+    recordings.fetch_soon(request, now)
+    return True

@@ -7,9 +7,10 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.models import CallbackRequest, InboundMessage, Member, OutboxItem, Rsvp, RsvpStatus
 from app.phones import number_hash
-from app.services import conversations, rsvps
+from app.services import conversations, recordings, rsvps
 
 
 def forget_member(
@@ -27,6 +28,13 @@ def forget_member(
             or_(OutboxItem.recipient == phone, OutboxItem.member_id == member.id)
         )
     )
+    for sid in session.scalars(
+        select(CallbackRequest.recording_sid).where(
+            CallbackRequest.member_id == member.id, CallbackRequest.recording_sid.is_not(None)
+        )
+    ).all():
+        if sid:  # Twilio's copy goes too, by the sweep (a view never calls Twilio)
+            recordings.delete_at_twilio(session, sid, utcnow())
     session.execute(delete(CallbackRequest).where(CallbackRequest.member_id == member.id))
     session.execute(delete(Rsvp).where(Rsvp.member_id == member.id))
     session.execute(

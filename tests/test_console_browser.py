@@ -44,6 +44,7 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 COORDINATOR, FACILITATOR, PASSWORD = "lee@example.org", "ana@example.org", "a long enough password"
 GROUP = "hope-circle-mission"
+NOTICE = "The Tuesday evening group meets in room 4 this week."
 
 
 def chromium() -> str:
@@ -281,11 +282,12 @@ def test_a_broadcast_is_composed_sent_and_followed_to_done(browser, served):
     page.get_by_label("Audience", exact=True).select_option(
         label="Hope Circle (Tuesday evening group)"
     )
-    page.get_by_label("Text in en").fill("The Tuesday evening group meets in room 4 this week.")
+    text = page.get_by_label("Text in English")
+    text.fill(NOTICE)
     page.locator("#preview-recipients").filter(has_text="3 recipients").wait_for()
-    page.get_by_label("Text in en").type(" We\u2019ll start on time.")
+    text.type(" We\u2019ll start on time.")
     page.locator("#preview-warnings").filter(has_text="double its cost").wait_for()
-    page.get_by_label("Text in en").fill("The Tuesday evening group meets in room 4 this week.")
+    text.fill(NOTICE)
     page.get_by_role("button", name="Send broadcast").click()
     page.locator("#progress-box[data-state=done]").wait_for(timeout=60_000)
     assert page.locator("#progress-text").inner_text() == "Done"

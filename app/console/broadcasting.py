@@ -71,6 +71,7 @@ def _compose_page(form: dict[str, str], error: str | None, status: int = 200) ->
         groups=groups,
         meetings=upcoming,
         languages=prompts().languages,
+        language_names={code: meta.name for code, meta in prompts().meta.items()},
         form=form,
         error=error,
     )

@@ -313,10 +313,10 @@ def test_a_facilitator_cannot_open_the_members_page(browser, served):
 def test_the_dashboard_after_a_day_of_work(browser, served):
     base, _ = served
     page = signed_in(browser, base, COORDINATOR)
-    page.get_by_role("button", name="Mark as handled").first.click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Nothing needs you right now.").is_visible()
     screenshot(page, "dashboard.png")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark as handled").first.click()
+    assert page.get_by_text("Nothing needs you right now.").is_visible()
     page.close()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from flask import Flask
@@ -32,12 +34,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.public_base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=_secure_cookies(config),
+        SESSION_COOKIE_NAME="phoneline_console",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["phoneline"] = _bind_services(config)
     _register_blueprints(app)
     return app
+
+
+def _secure_cookies(config: Any) -> bool:
+    """Console cookies travel over https only; the one exception is development on this
+    machine (``PUBLIC_BASE_URL`` http://localhost or http://127.0.0.1), where there is no TLS."""
+    host = urlsplit(config.public_base_url)
+    local = host.scheme == "http" and host.hostname in ("localhost", "127.0.0.1")
+    return config.is_production or not local
 
 
 def _instance_path(overrides: Mapping[str, Any]) -> Path:
@@ -69,6 +81,7 @@ def _bind_services(config: Any) -> Phoneline:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app import console
     from app.health import blueprint as health
     from app.recording_media import blueprint as recording_media
     from app.status_webhooks import blueprint as status
@@ -80,3 +93,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms)
     app.register_blueprint(status)
     app.register_blueprint(recording_media)
+    console.register(app)

@@ -178,5 +178,9 @@ from app.cli_broadcast import broadcast as _broadcast  # noqa: E402
 
 cli.add_command(_broadcast)
 
+from app.cli_users import users_group as _users  # noqa: E402
+
+cli.add_command(_users)
+
 if __name__ == "__main__":
     main()

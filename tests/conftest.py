@@ -166,3 +166,20 @@ def _empty_tables(app: Flask) -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
+    """Browser tests skipped (no Chromium) must not pass unnoticed: say so, loudly, last."""
+    yield
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "BROWSER TESTS SKIPPED" in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests did not run: install Debian's chromium "
+            "(apt-get install chromium). With CI=true they fail instead."
+        )

@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,14 +58,12 @@ def wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("serve never became healthy")
 
 
-@pytest.fixture
-def served(tmp_path: Path):
+@contextmanager
+def serving(env: dict[str, str], output: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``phoneline serve`` on a free port with ``env``, until the block ends. Its output
+    (werkzeug's request log and the worker's) goes to a file the privacy scan reads after the
+    test; a pipe nobody reads would fill and stall the server."""
     port = free_port()
-    drop = ("PHONELINE_ENV", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
-    subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
-    output = tmp_path / "serve.log"  # werkzeug's request log and the worker's: scanned after
     scan_output(output)
     with output.open("wb") as sink:
         process = subprocess.Popen(
@@ -75,11 +75,21 @@ def served(tmp_path: Path):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process)
-        yield base, process, tmp_path / "instance"
+        yield base, process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    drop = ("PHONELINE_ENV", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PHONELINE_INSTANCE"] = str(tmp_path / "instance")
+    subprocess.run([sys.executable, "-m", "app.cli", "init"], env=env, check=True, timeout=120)
+    with serving(env, tmp_path / "serve.log") as (base, process):
+        yield base, process, tmp_path / "instance"
 
 
 def test_the_served_line_answers_a_signed_call_with_the_notice(served):

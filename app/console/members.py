@@ -1,0 +1,100 @@
+"""Members (masked), consent given on paper or in person, deletion on request."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.console import blueprint, security, t
+from app.extensions import config, db
+from app.models import ConsentPurpose, ConsentSource, Member, Rsvp, RsvpStatus
+from app.phones import InvalidNumber, parse_number
+from app.services import audit, erasure, members
+
+PAGE = 200
+CONSOLE_SOURCES = (ConsentSource.PAPER, ConsentSource.VERBAL)
+
+
+@blueprint.route("/members")
+@security.coordinators
+def member_list() -> ResponseReturnValue:
+    query = request.args.get("q", "").strip()
+    with db().session() as session:
+        found = _search(session, query)
+        live = _live_rsvps(session, [m.id for m in found])
+        session.expunge_all()
+    return render_template(
+        "console/members.html",
+        members=found,
+        live=live,
+        searched=bool(query),
+        purposes=list(ConsentPurpose),
+        sources=CONSOLE_SOURCES,
+    )
+
+
+def _search(session: Session, query: str) -> list[Member]:
+    """By the whole number (any format), or by its last four digits; else the newest."""
+    statement = select(Member).order_by(Member.last_active_at.desc()).limit(PAGE)
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) == 4 and len(query) <= 6:
+        return list(session.scalars(statement.where(Member.phone.like(f"%{digits}"))))
+    if query:
+        phone = _number(query)
+        return list(session.scalars(statement.where(Member.phone == phone))) if phone else []
+    return list(session.scalars(statement))
+
+
+def _number(text: str) -> str | None:
+    try:
+        return parse_number(text, config().default_region)
+    except InvalidNumber:
+        return None
+
+
+def _live_rsvps(session: Session, member_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Rsvp.member_id, func.count())
+        .where(Rsvp.member_id.in_(member_ids), Rsvp.status != RsvpStatus.CANCELLED)
+        .group_by(Rsvp.member_id)
+    )
+    return {member_id: int(n) for member_id, n in rows}
+
+
+@blueprint.route("/consent", methods=["POST"])
+@security.coordinators
+def record_consent() -> ResponseReturnValue:
+    phone = _number(request.form.get("number", ""))
+    try:
+        purpose = ConsentPurpose(request.form.get("purpose", ""))
+        source = ConsentSource(request.form.get("source", ""))
+    except ValueError:
+        abort(400)
+    granted = request.form.get("decision") == "grant"
+    if phone is None or source not in CONSOLE_SOURCES:
+        flash(t("members.bad_number"), "error")
+        return redirect(url_for("console.member_list"))
+    with db().session() as session:
+        members.record_consent(session, phone, purpose, granted, source, config().secret_key)
+        details = {"purpose": purpose.value, "granted": granted, "source": source.value}
+        audit.record(session, g.user.email, "consent.record", None, details)
+    flash(t("members.consent_recorded"), "done")
+    return redirect(url_for("console.member_list"))
+
+
+@blueprint.route("/members/<int:member_id>/delete", methods=["POST"])
+@security.coordinators
+def delete_member(member_id: int) -> ResponseReturnValue:
+    if request.form.get("confirm") != "yes":
+        flash(t("members.confirm_first"), "error")
+        return redirect(url_for("console.member_list"))
+    with db().session() as session:
+        member = session.get(Member, member_id)
+        if member is None:
+            abort(404)
+        erasure.forget_member(session, member, config().secret_key)
+        audit.record(session, g.user.email, "member.delete", f"member:{member_id}")
+    flash(t("members.deleted"), "done")
+    return redirect(url_for("console.member_list"))

@@ -24,7 +24,7 @@ from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature
 from call_flows import calls
 from call_flows.context import CallContext
-from call_flows.definitions import OUTBOUND_REMINDER
+from call_flows.definitions import OUTBOUND_NOTICE, OUTBOUND_REMINDER, OUTBOUND_VOICEMAIL
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +133,19 @@ def next_step(ctx: CallContext) -> VoiceResponse:
 def reminder_call(ctx: CallContext) -> VoiceResponse:
     rsvp_id = request.args.get("r", default=0, type=int)
     return calls.answer(ctx, config().public_base_url, OUTBOUND_REMINDER, rsvp_id=rsvp_id)
+
+
+@blueprint.post("/outbound/voicemail")
+@always_answers
+def reminder_voicemail(ctx: CallContext) -> VoiceResponse:
+    """Where a reminder call goes when an answering machine picked up and the member allowed a
+    voicemail: the neutral message and the line's number, nothing about the group."""
+    outbox_id = request.args.get("o", default=0, type=int)
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_VOICEMAIL, outbox_id=outbox_id)
+
+
+@blueprint.post("/outbound/notice")
+@always_answers
+def notice_call(ctx: CallContext) -> VoiceResponse:
+    outbox_id = request.args.get("o", default=0, type=int)
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_NOTICE, outbox_id=outbox_id)

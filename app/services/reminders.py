@@ -195,7 +195,7 @@ class Wording:
 def prepare(session: Session, item: OutboxItem, wording: Wording, now: datetime) -> Decision:
     """Decide a claimed reminder row, and fit it to the member's channel and the meeting."""
     rsvp = session.get(Rsvp, item.rsvp_id) if item.rsvp_id is not None else None
-    if rsvp is None or not _still_wanted(rsvp, now):
+    if rsvp is None or not _still_wanted(rsvp, now) or _superseded(session, item, now):
         return SKIP
     member = session.get(Member, rsvp.member_id, with_for_update=True)  # serialises spacing
     assert member is not None
@@ -219,6 +219,24 @@ def _still_wanted(rsvp: Rsvp, now: datetime) -> bool:
         and meeting.status is MeetingStatus.SCHEDULED
         and meeting.starts_at > now
     )
+
+
+def _superseded(session: Session, item: OutboxItem, now: datetime) -> bool:
+    """A later reminder of the same RSVP is already due (the workers were down past this one's
+    time): only the latest goes, never two at once (``ix_outbox_rsvp``)."""
+    later = session.scalar(
+        select(OutboxItem.id)
+        .where(
+            OutboxItem.rsvp_id == item.rsvp_id,
+            OutboxItem.purpose == OutboxPurpose.REMINDER,
+            OutboxItem.id != item.id,
+            OutboxItem.due_at > item.due_at,
+            OutboxItem.due_at <= now,
+            OutboxItem.status.in_(_LIVE),
+        )
+        .limit(1)
+    )
+    return later is not None
 
 
 def channel_for(session: Session, member: Member, secret: str) -> OutboxKind | None:

@@ -512,6 +512,8 @@ def _outbound() -> list[Node]:
             back="reminder_menu",
             on_timeout="outbound_goodbye",
             outbound=True,
+            # 9 and 8 work on every menu; a reminder says so, then the line's number (SPEC §9).
+            coda=("voice.outbound.repeat", "voice.outbound.crisis", "voice.outbound.line_number"),
         ),
         Action("reminder_yes", "answer_reminder", {"ok": "outbound_thanks"}, arg="yes"),
         Action("reminder_no", "answer_reminder", {"ok": "outbound_thanks"}, arg="no"),

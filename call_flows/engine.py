@@ -129,7 +129,8 @@ def prompts_for(
     said = [] if short else [Utterance(key) for fact, key in node.preface if fact in facts]
     if node.prompt and not short:
         said.append(Utterance(node.prompt))
-    return said + [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
+    labels = [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
+    return said + labels + ([] if short else [Utterance(key) for key in node.coda])
 
 
 def _label(choice: Choice, state: CallState) -> Utterance:

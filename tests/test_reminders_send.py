@@ -115,7 +115,7 @@ def test_a_landline_gets_a_call_it_hears_in_full_and_answers_with_1(session, sim
     said = " ".join(call.said())
     assert said.startswith("This is Community Support Line. A reminder: Tuesday evening group")
     assert "To stop these calls, press 7." in said and "If you will be there, press 1." in said
-    assert "You can call us back at" in said.split("Thank you.")[1]
+    assert "Our number is 5, 0, 0. 5, 5, 5. 0, 0, 0, 6." in said.split("Thank you.")[1]
     assert fresh(session).get(Rsvp, rsvp.id).attended is True
     assert session.scalars(select(StaffNotice)).all() == []
 

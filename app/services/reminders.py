@@ -43,7 +43,7 @@ from app.models import (
     StaffNoticeKind,
 )
 from app.prompts import Catalog
-from app.services import broadcasts, members, outbox, quiet_hours, staff
+from app.services import members, outbox, quiet_hours, staff
 from app.services.outbox import Outgoing
 
 SMS_TEMPLATE = "reminder.sms"
@@ -339,6 +339,9 @@ def text_when(catalog: Catalog, language: str, moment: datetime, zone: ZoneInfo)
 def place(group: Group, catalog: Catalog, language: str) -> str:
     """The place name, or the address when the name would give the group's topic away (sent
     unprompted: no topic word, SPEC §9); phone groups are "by phone"."""
+    # Imported here: broadcasts needs the directory, whose meetings plan reminders with this.
+    from app.services import broadcasts
+
     if group.format is not GroupFormat.IN_PERSON:
         return catalog.template(language, "sms.by_phone")
     for candidate in (group.location_name, group.address):

@@ -59,6 +59,7 @@ def test_a_meeting_cancelled_at_1955_for_0830_tomorrow_is_told_at_once(session, 
         deliver(simulator)
     (text,) = [m.body for m in simulator.messages_to(PHONE)]
     assert "Tuesday evening group on Tuesday, November 10, at 8:30 AM is cancelled" in text
+    assert text.endswith("Msg & data rates may apply. Reply STOP to end.")  # the first notice
 
 
 def test_that_notice_still_goes_when_the_worker_reaches_it_after_2000(session, simulator):

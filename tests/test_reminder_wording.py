@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from app import segments
 from app.prompts import load_catalog
@@ -51,6 +52,27 @@ def test_the_first_reminder_text_with_the_longest_names_fits_the_sms_budget(lang
         per_meeting=4,
     )
     assert segments.fits(text, language), segments.count(text)
+
+
+@pytest.mark.parametrize("language", CATALOG.languages)
+def test_the_first_notice_carries_the_consent_wording_or_it_follows_on_its_own(session, language):
+    from app.models import OutboxItem, OutboxKind, OutboxPurpose
+    from app.services import notices
+
+    when = CATALOG.render(language, "directory.when", weekday="miércoles", month="septiembre",
+                          day=30, time="12:30 PM")  # fmt: skip
+    body = CATALOG.render(language, "directory.notice_moved", line_name="Community Support Line",
+                          alias=LONGEST_ALIAS, when=when, old_when=when)  # fmt: skip
+    item = OutboxItem(id=1, kind=OutboxKind.SMS, purpose=OutboxPurpose.NOTICE,
+                      recipient="+12125550147", template="directory.notice_moved",
+                      language=language)  # fmt: skip
+    sent = notices.with_consent_wording(session, item, CATALOG, body)
+    consent = CATALOG.template(language, "waitlist.notice_consent")
+    followed = session.scalars(
+        select(OutboxItem).where(OutboxItem.template == notices.CONSENT_TEMPLATE)
+    ).all()
+    assert segments.fits(sent, language) and segments.fits(consent, language)
+    assert sent.endswith(consent) or len(followed) == 1
 
 
 @pytest.mark.parametrize("place", PLACES)

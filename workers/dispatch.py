@@ -114,6 +114,8 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
         if item.purpose is OutboxPurpose.NOTICE:
             notices.fill(session, item, ext.prompts)
         body = render(ext, item) if item.kind is OutboxKind.SMS else call_path(item)
+        if item.purpose is OutboxPurpose.NOTICE and body is not None:
+            body = notices.with_consent_wording(session, item, ext.prompts, body)
         if body is None:  # a call purpose with no voice flow: visible as failed, never dropped
             outbox.record_failed(session, item.id, None, now)
             log.warning("outbox=%s no call flow for purpose=%s", item.id, item.purpose.value)

@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import segments
 from app.config import QuietHours
 from app.models import (
     Meeting,
@@ -30,6 +32,7 @@ from app.services import outbox, quiet_hours, reminders, staff
 from app.services.outbox import Outgoing
 
 PROMOTED_TEMPLATE = "waitlist.promoted"
+CONSENT_TEMPLATE = "waitlist.notice_consent"
 MORNING = time(8, 0)
 
 
@@ -104,6 +107,52 @@ def promoted(session: Session, rsvp: Rsvp, now: datetime) -> OutboxItem:
             rsvp_id=rsvp.id,
             dedupe_key=f"notice:{rsvp.id}:promoted",
         ),
+    )
+
+
+def with_consent_wording(session: Session, item: OutboxItem, catalog: Catalog, body: str) -> str:
+    """The first notice text to a number also says what it will get, rates and STOP (SPEC §9):
+    a member who RSVPed by phone has not read it anywhere before."""
+    if item.template == CONSENT_TEMPLATE or item.kind is not OutboxKind.SMS:
+        return body
+    if _earlier_notice_text(session, item):
+        return body
+    together = f"{body} {catalog.template(item.language, CONSENT_TEMPLATE)}"
+    if segments.fits(together, item.language):
+        return together
+    _consent_follows(session, item)  # too long together (accents make Spanish UCS-2)
+    return body
+
+
+def _consent_follows(session: Session, item: OutboxItem) -> None:
+    outbox.enqueue(
+        session,
+        Outgoing(
+            kind=OutboxKind.SMS,
+            purpose=OutboxPurpose.NOTICE,
+            recipient=item.recipient,
+            template=CONSENT_TEMPLATE,
+            language=item.language,
+            member_id=item.member_id,
+            dedupe_key=f"notice:{item.id}:consent",
+        ),
+    )
+
+
+def _earlier_notice_text(session: Session, item: OutboxItem) -> bool:
+    return (
+        session.scalar(
+            select(OutboxItem.id)
+            .where(
+                OutboxItem.recipient == item.recipient,
+                OutboxItem.kind == OutboxKind.SMS,
+                OutboxItem.purpose == OutboxPurpose.NOTICE,
+                OutboxItem.sent_at.is_not(None),
+                OutboxItem.id != item.id,
+            )
+            .limit(1)
+        )
+        is not None
     )
 
 

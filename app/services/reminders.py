@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.config import Config, Duration, QuietHours
 from app.db import utcnow
@@ -194,22 +194,33 @@ class Wording:
 
 def prepare(session: Session, item: OutboxItem, wording: Wording, now: datetime) -> Decision:
     """Decide a claimed reminder row, and fit it to the member's channel and the meeting."""
-    rsvp = session.get(Rsvp, item.rsvp_id) if item.rsvp_id is not None else None
-    if rsvp is None or not _still_wanted(rsvp, now) or _superseded(session, item, now):
+    rsvp = _rsvp(session, item.rsvp_id)
+    if rsvp is None or not _still_wanted(rsvp, now):
         return SKIP
     member = session.get(Member, rsvp.member_id, with_for_update=True)  # serialises spacing
     assert member is not None
-    if member.reminder_channel is ReminderChannel.NONE:
+    history = History(_reminders_to(session, item))
+    if member.reminder_channel is ReminderChannel.NONE or history.overtaken(item, now):
         return SKIP
     kind = channel_for(session, member, wording.secret)
     if kind is None:
         _tell_staff_cannot_remind(session, rsvp, now)
         return SKIP
-    free_at = spaced_after(session, item, rsvp, now)
+    free_at = history.spaced_after(rsvp.meeting_id, now)
     if free_at is not None:
         return Decision(False, free_at) if free_at < rsvp.meeting.starts_at else SKIP
-    _fit(session, item, rsvp, kind, wording)
+    _fit(item, rsvp, kind, wording, first_text=not history.texted_before())
     return SEND
+
+
+def _rsvp(session: Session, rsvp_id: int | None) -> Rsvp | None:
+    if rsvp_id is None:
+        return None
+    return session.scalar(
+        select(Rsvp)
+        .options(joinedload(Rsvp.meeting).joinedload(Meeting.group))
+        .where(Rsvp.id == rsvp_id)
+    )
 
 
 def _still_wanted(rsvp: Rsvp, now: datetime) -> bool:
@@ -221,22 +232,60 @@ def _still_wanted(rsvp: Rsvp, now: datetime) -> bool:
     )
 
 
-def _superseded(session: Session, item: OutboxItem, now: datetime) -> bool:
-    """A later reminder of the same RSVP is already due (the workers were down past this one's
-    time): only the latest goes, never two at once (``ix_outbox_rsvp``)."""
-    later = session.scalar(
-        select(OutboxItem.id)
-        .where(
-            OutboxItem.rsvp_id == item.rsvp_id,
-            OutboxItem.purpose == OutboxPurpose.REMINDER,
-            OutboxItem.id != item.id,
-            OutboxItem.due_at > item.due_at,
-            OutboxItem.due_at <= now,
-            OutboxItem.status.in_(_LIVE),
-        )
-        .limit(1)
+def _reminders_to(session: Session, item: OutboxItem) -> list[Any]:
+    """Every other reminder row to this number, with its meeting (``ix_outbox_recipient``): a
+    member has a handful, and one query answers the three questions ``History`` asks."""
+    return list(
+        session.execute(
+            select(
+                OutboxItem.rsvp_id,
+                OutboxItem.kind,
+                OutboxItem.status,
+                OutboxItem.due_at,
+                OutboxItem.claimed_at,
+                Rsvp.meeting_id,
+            )
+            .outerjoin(Rsvp, Rsvp.id == OutboxItem.rsvp_id)
+            .where(
+                OutboxItem.recipient == item.recipient,
+                OutboxItem.purpose == OutboxPurpose.REMINDER,
+                OutboxItem.id != item.id,
+            )
+        ).all()
     )
-    return later is not None
+
+
+@dataclass(frozen=True)
+class History:
+    """The member's other reminder rows, as ``_reminders_to`` reads them."""
+
+    rows: list[Any]
+
+    def overtaken(self, item: OutboxItem, now: datetime) -> bool:
+        """A later reminder of the same RSVP is due too (workers were down past this one's
+        time): only the latest goes, never two at once."""
+        return any(
+            row.rsvp_id == item.rsvp_id and item.due_at < row.due_at <= now and row.status in _LIVE
+            for row in self.rows
+        )
+
+    def spaced_after(self, meeting_id: int, now: datetime) -> datetime | None:
+        """30 minutes after a reminder for another meeting that went out less than 30 minutes
+        ago; None when nothing is that close."""
+        recent = [
+            row.claimed_at
+            for row in self.rows
+            if row.status in _WENT_OUT
+            and row.claimed_at is not None
+            and row.claimed_at > now - SPACING
+            and row.meeting_id != meeting_id
+        ]
+        return max(recent) + SPACING if recent else None
+
+    def texted_before(self) -> bool:
+        """A reminder text went to this number before (the first carries the consent wording:
+        what, how often, rates, STOP; SPEC §9)."""
+        return any(row.kind is OutboxKind.SMS and row.status in _WENT_OUT for row in self.rows)
 
 
 def channel_for(session: Session, member: Member, secret: str) -> OutboxKind | None:
@@ -251,58 +300,19 @@ def channel_for(session: Session, member: Member, secret: str) -> OutboxKind | N
     return None
 
 
-def spaced_after(session: Session, item: OutboxItem, rsvp: Rsvp, now: datetime) -> datetime | None:
-    """The time a reminder for another meeting went out less than 30 minutes ago, plus 30
-    minutes; None when nothing is that close (``ix_outbox_recipient``)."""
-    recent = session.execute(
-        select(OutboxItem.claimed_at, Rsvp.meeting_id)
-        .join(Rsvp, Rsvp.id == OutboxItem.rsvp_id)
-        .where(
-            OutboxItem.recipient == item.recipient,
-            OutboxItem.claimed_at > now - SPACING,
-            OutboxItem.id != item.id,
-            OutboxItem.purpose == OutboxPurpose.REMINDER,
-            OutboxItem.status.in_(_WENT_OUT),
-        )
-    ).all()
-    others = [
-        claimed
-        for claimed, meeting_id in recent
-        if claimed is not None and meeting_id != rsvp.meeting_id
-    ]
-    return max(others) + SPACING if others else None
-
-
 def _fit(
-    session: Session, item: OutboxItem, rsvp: Rsvp, kind: OutboxKind, wording: Wording
+    item: OutboxItem, rsvp: Rsvp, kind: OutboxKind, wording: Wording, first_text: bool
 ) -> None:
     item.kind = kind
     item.language = _language(rsvp.member, rsvp.meeting.group, wording.catalog)
     if kind is OutboxKind.CALL:
         item.template = CALL_TEMPLATE
         return
-    item.template = SMS_FIRST_TEMPLATE if _first_text(session, item) else SMS_TEMPLATE
+    item.template = SMS_FIRST_TEMPLATE if first_text else SMS_TEMPLATE
     item.params = {
         **details(rsvp.meeting, wording.catalog, item.language),
         "per_meeting": wording.per_meeting,
     }
-
-
-def _first_text(session: Session, item: OutboxItem) -> bool:
-    """No reminder text has gone to this number before: this one carries the consent wording
-    (what, how often, rates, STOP; SPEC §9)."""
-    earlier = session.scalar(
-        select(OutboxItem.id)
-        .where(
-            OutboxItem.recipient == item.recipient,
-            OutboxItem.kind == OutboxKind.SMS,
-            OutboxItem.purpose == OutboxPurpose.REMINDER,
-            OutboxItem.status.in_(_WENT_OUT),
-            OutboxItem.id != item.id,
-        )
-        .limit(1)
-    )
-    return earlier is None
 
 
 def _language(member: Member, group: Group, catalog: Catalog) -> str:

@@ -29,24 +29,32 @@ FOLLOW_EVERY = 1.0
 @click.command("broadcast")
 @click.option("--group", "group_slug", metavar="SLUG", help="Everyone in a group (90 days).")
 @click.option("--meeting", "meeting_key", metavar="SLUG@YYYY-MM-DD", help="One meeting's RSVPs.")
-@click.option("--message", required=True, help="The text, in English.")
+@click.option("--message", help="The text, in English.")
 @click.option("--message-es", help="The text in Spanish (Spanish speakers get nothing without).")
 @click.option("--at", "at", metavar="TIME", help="ISO 8601; the group's zone if no offset.")
 @click.option("--force", is_flag=True, help="Send a text already sent in the last 24 hours.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--resume", "resume_id", type=int, metavar="ID", help="Resume a paused broadcast.")
 @with_appcontext
 def broadcast(
     group_slug: str | None,
     meeting_key: str | None,
-    message: str,
+    message: str | None,
     message_es: str | None,
     at: str | None,
     force: bool,
     yes: bool,
+    resume_id: int | None,
 ) -> None:
-    """Text a group's members or a meeting's RSVPs."""
+    """Text a group's members or a meeting's RSVPs (or resume a paused broadcast)."""
+    if resume_id is not None:
+        with _refusals():
+            _resume(resume_id)
+        return
     if (group_slug is None) == (meeting_key is None):
         raise click.UsageError("give exactly one of --group and --meeting")
+    if not message:
+        raise click.UsageError("--message is required")
     texts = {"en": message, **({"es": message_es} if message_es else {})}
     with _refusals():
         planned_id = _plan(group_slug, meeting_key, texts, at, force, yes)
@@ -75,6 +83,12 @@ def _plan(
         created = broadcasts.schedule(session, planned, "cli", force, now)
         click.echo(f"broadcast {created.id}: {len(planned.recipients)} texts due {send_at:%c} UTC")
         return created.id
+
+
+def _resume(broadcast_id: int) -> None:
+    with db().session() as session:
+        waiting = broadcasts.resume(session, broadcast_id, utcnow())
+    click.echo(f"broadcast {broadcast_id}: {waiting} texts waiting go again now")
 
 
 def _target(session: Session, group_slug: str | None, meeting_key: str | None) -> Target:

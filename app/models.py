@@ -434,6 +434,8 @@ class Broadcast(Base):
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     skipped_language: Mapped[int] = mapped_column(Integer, default=0)
+    # A resumed broadcast counts a new run of carrier filtering from here (SPEC §9 pause).
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class User(Base):

@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
-from app.models import Group, GroupFormat, Meeting, Member
+from app.models import Coordinator, Group, GroupFormat, Meeting, Member
 
 _serial = count(1)
 
@@ -62,6 +62,21 @@ def meeting(
         ends_at=starts_at + timedelta(minutes=grp.duration_minutes),
         **fields,
     )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def coordinator(session: Session, **fields: object) -> Coordinator:
+    n = next(_serial)
+    values: dict[str, object] = {
+        "slug": f"coordinator-{n}",
+        "name": f"Coordinator {n}",
+        "phone": f"+1415555{n % 10000:04d}",
+        "languages": ["en"],
+    }
+    values.update(fields)
+    row = Coordinator(**values)
     session.add(row)
     session.flush()
     return row

@@ -172,6 +172,47 @@ def test_a_run_of_carrier_filtering_pauses_the_broadcast(app, session, group, si
     assert [r.status for r in rows(session)[5:]] == [OutboxStatus.PENDING] * 3
 
 
+def paused_broadcast(app, session, group, simulator, members=8, filtered=8):
+    for n in range(members):
+        member_of(session, group, n)
+        if n < filtered:
+            simulator.phone(number(n)).texts_fail("undelivered", 30007)
+    broadcast(app, "--group", "tuesday", "--message", "Room 4.", "--yes")
+    send_batch([r.id for r in rows(session)[:5]])
+    simulator.wait_idle()
+
+
+def test_coordinators_are_told_once_when_a_broadcast_pauses(app, session, group, simulator):
+    factories.coordinator(session, slug="lee", phone="+14155550140")
+    paused_broadcast(app, session, group, simulator)
+    run_worker(app, burst=True)
+    simulator.wait_idle()
+    told = [m.body for m in simulator.store.messages.values() if m.to == "+14155550140"]
+    assert len(told) == 1
+    assert "paused" in told[0] and "Room 4" not in told[0]
+
+
+def test_a_resumed_broadcast_sends_what_was_waiting(app, session, group, simulator):
+    paused_broadcast(app, session, group, simulator, members=8, filtered=5)
+    result = broadcast(app, "--resume", str(fresh(session).scalars(select(Broadcast.id)).one()))
+    assert "3 texts waiting go again now" in result.output
+    run_worker(app, burst=True)
+    simulator.wait_idle()
+    assert fresh(session).scalars(select(Broadcast.status)).one() == "scheduled"
+    assert [r.status for r in rows(session)[5:]] == [OutboxStatus.DELIVERED] * 3
+    assert len(simulator.store.messages) == 8
+
+
+def test_resuming_counts_a_new_run_of_filtering_before_pausing_again(
+    app, session, group, simulator
+):
+    paused_broadcast(app, session, group, simulator, members=9, filtered=9)
+    broadcast(app, "--resume", str(fresh(session).scalars(select(Broadcast.id)).one()))
+    send_batch([r.id for r in rows(session)[5:8]])
+    simulator.wait_idle()
+    assert fresh(session).scalars(select(Broadcast.status)).one() == "scheduled"
+
+
 def test_a_member_who_revoked_broadcasts_is_not_a_recipient(app, session, group):
     member = member_of(session, group, 1)
     members.record_consent(

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from app.db import utcnow
-from app.models import Member, OutboxItem, OutboxStatus, SmsStatus
+from app.models import Member, OutboxItem, OutboxStatus, SmsStatus, StaffNoticeKind
+from app.services import staff
 from app.simulator import Disorder, Fault
 from tests import factories
 from tests.conftest import fresh
@@ -141,6 +142,8 @@ def test_21211_marks_the_number_invalid(session, simulator):
     item = a_text(session, phone=member.phone, member_id=member.id)
     send_batch([item.id])
     assert fresh(session).get(Member, member.id).sms_status is SmsStatus.INVALID
+    seen = staff.open_notices(fresh(session))
+    assert [(n.kind, n.member_id) for n in seen] == [(StaffNoticeKind.INVALID_NUMBER, member.id)]
 
 
 def test_30006_from_the_carrier_marks_the_number_as_not_taking_texts(session, simulator):

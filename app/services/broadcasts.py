@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import segments
@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.phones import number_hash
 from app.prompts import Catalog
-from app.services import outbox
+from app.services import delivery, outbox
 from app.services.directory import TOPICS
 
 TEMPLATE = "broadcast.message"
@@ -329,3 +329,18 @@ def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(ZoneInfo("UTC"))
+
+
+def resume(session: Session, broadcast_id: int, now: datetime) -> int:
+    """A coordinator resumes a paused broadcast: what waits goes again at once (the dispatcher
+    still holds quiet hours and consent), and the filtering run counts afresh from now.
+    Returns how many texts were waiting; resuming a broadcast that is not paused does nothing."""
+    broadcast = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if broadcast is None:
+        raise BroadcastError(f"no broadcast {broadcast_id}")
+    if broadcast.status != delivery.BROADCAST_PAUSED:
+        return 0
+    broadcast.status, broadcast.resumed_at = "scheduled", now
+    waiting = [OutboxItem.broadcast_id == broadcast_id, OutboxItem.status == OutboxStatus.PENDING]
+    session.execute(update(OutboxItem).where(*waiting, OutboxItem.due_at > now).values(due_at=now))
+    return int(session.scalar(select(func.count()).select_from(OutboxItem).where(*waiting)) or 0)

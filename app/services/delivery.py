@@ -22,7 +22,9 @@ from app.models import (
     OutboxKind,
     OutboxStatus,
     SmsStatus,
+    StaffNoticeKind,
 )
+from app.services import staff
 
 # How far along each of our states is; an update may only move to a higher rank.
 _RANK = {
@@ -99,6 +101,7 @@ NUMBER_STATUS = {
     21614: SmsStatus.NO_SMS,  # a landline
     30006: SmsStatus.NO_SMS,
 }
+INVALID_NUMBER = 21211
 # Carrier failures that pause texting after this many in a row (the next text un-pauses).
 STREAK_CODES = frozenset({30003, 30005})
 STREAK_LIMIT = 3
@@ -114,6 +117,14 @@ def mark_recipient(session: Session, item_id: int, code: int | None) -> None:
         return
     if code in NUMBER_STATUS:
         member.sms_status = NUMBER_STATUS[code]
+        if code == INVALID_NUMBER:
+            # SPEC §9: coordinators see it (a typo on a paper form is theirs to fix); no text.
+            staff.note(
+                session,
+                StaffNoticeKind.INVALID_NUMBER,
+                f"invalid:m{member.id}",
+                member_id=member.id,
+            )
     elif code in STREAK_CODES:
         member.sms_failure_streak += 1
         if member.sms_failure_streak >= STREAK_LIMIT and member.sms_status is SmsStatus.OK:
@@ -165,16 +176,27 @@ def note_outcome(session: Session, item: OutboxItem) -> None:
     # others commit and none would see it whole. The broadcast's row lock serialises them, and
     # the count below (a new statement) then sees what the previous holder committed.
     broadcast = session.get(Broadcast, item.broadcast_id, with_for_update=True)
-    if broadcast is None:
+    if broadcast is None or broadcast.status == BROADCAST_PAUSED:
         return
+    finished = [OutboxItem.broadcast_id == item.broadcast_id, OutboxItem.final_at.is_not(None)]
+    if broadcast.resumed_at is not None:
+        finished.append(OutboxItem.final_at >= broadcast.resumed_at)
     recent = session.scalars(
         select(OutboxItem.error_code)
-        .where(OutboxItem.broadcast_id == item.broadcast_id, OutboxItem.final_at.is_not(None))
+        .where(*finished)
         .order_by(OutboxItem.final_at.desc())
         .limit(FILTERED_RUN)
     ).all()
     if len(recent) == FILTERED_RUN and all(code in FILTERED_CODES for code in recent):
         broadcast.status = BROADCAST_PAUSED
+        staff.note(
+            session,
+            StaffNoticeKind.BROADCAST_PAUSED,
+            f"broadcast-paused:b{broadcast.id}:o{item.id}",
+            text="staff.broadcast_paused",
+            params={"broadcast": broadcast.id, "count": FILTERED_RUN},
+            broadcast_id=broadcast.id,
+        )
 
 
 def is_paused(session: Session, broadcast_id: int | None) -> bool:

@@ -26,8 +26,9 @@ from app.models import (
     StaffNotice,
     StaffNoticeKind,
 )
+
+# Imported as a module: outbox -> delivery -> staff -> outbox is a cycle.
 from app.services import outbox
-from app.services.outbox import Outgoing
 
 # Which ``StaffNotice`` columns a caller may fill in (ids only; never content).
 _REFS = ("member_id", "group_id", "meeting_id", "broadcast_id", "facilitator_id", "callback_id")
@@ -83,7 +84,7 @@ def _text_coordinators(
     for person in active_coordinators(session):
         outbox.enqueue(
             session,
-            Outgoing(
+            outbox.Outgoing(
                 kind=OutboxKind.SMS,
                 purpose=OutboxPurpose.ALERT if urgent else OutboxPurpose.STAFF,
                 recipient=person.phone,

@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from broadcast import _check_all_sent, _environ, _start_simulator, _worker
+from broadcast import _environ, send_with_workers
 
 from app import create_app
 from app.db import utcnow
@@ -220,20 +220,8 @@ def send_due(app: Any, environ: dict[str, str], instance: Path, options: Any) ->
             for n, (rsvp_id, member_id, phone) in enumerate(rsvp_rows)
         ]
         session.execute(insert(OutboxItem), rows)
-    sim, control = _start_simulator(options.latency / 1000)
-    env = {**environ, "TWILIO_API_BASE_URL": sim, "SMS_MAX_PER_SECOND": str(options.cap)}
-    while sweep_once(ext.db)["outbox_enqueue"]:
-        pass  # every due row handed to RQ before the workers start
-    started = time.perf_counter()
-    workers = [_worker(env, instance) for _ in range(2)]
-    for worker in workers:
-        worker.wait()
-    wall = time.perf_counter() - started
-    control.send("stats")
-    stats: dict[str, float] = control.recv()
-    control.send("stop")
-    _check_all_sent(app)
-    return {**stats, "wall": wall, "span": stats["span"] or 1.0, "outcomes": _outcomes(app)}
+    result = send_with_workers(app, environ, instance, options.latency, f"{options.cap:g}")
+    return {**result, "outcomes": _outcomes(app)}
 
 
 def _outcomes(app: Any) -> str:

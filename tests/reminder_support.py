@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +32,22 @@ NEW_YORK = ZoneInfo("America/New_York")
 MEMBER = "+12125550147"
 # The defaults: REMINDER_OFFSETS 1d,2h, QUIET_HOURS 20:00-09:00, LINE_TIMEZONE New York.
 TIMES = reminders.ReminderTimes.of(load_config({"SECRET_KEY": "test"}, Path(".")))
+
+
+@pytest.fixture
+def settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """No send cap: these tests are about what goes out, not its pace (import it by name)."""
+    settings["SMS_MAX_PER_SECOND"] = "0"
+    settings["CALLS_MAX_PER_SECOND"] = "0"
+    return settings
+
+
+def deliver(simulator: Any) -> None:
+    """What a worker does: the sweep hands due rows to RQ, the jobs send them."""
+    from workers.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
+    simulator.wait_idle()
 
 
 def local(*parts: int) -> datetime:

@@ -4,9 +4,7 @@ local if that is before the start; else coordinators see who could not be told i
 
 from datetime import timedelta
 
-import pytest
 import time_machine
-from flask import current_app
 from sqlalchemy import select
 
 from app.models import (
@@ -20,23 +18,18 @@ from app.models import (
 from app.prompts import load_catalog
 from app.services import meetings
 from tests.conftest import fresh
-from tests.reminder_support import TIMES, local, meeting_at, member, rsvp_with_reminders
-from workers.worker import run_worker
+from tests.reminder_support import (
+    TIMES,
+    deliver,
+    local,
+    meeting_at,
+    member,
+    rsvp_with_reminders,
+    settings,  # noqa: F401 - the fixture: no send cap
+)
 
 WORDING = meetings.Wording(load_catalog(), "Community Support Line", TIMES)
 PHONE = "+12125550147"
-
-
-@pytest.fixture
-def settings(settings):
-    settings["SMS_MAX_PER_SECOND"] = "0"
-    settings["CALLS_MAX_PER_SECOND"] = "0"
-    return settings
-
-
-def deliver(simulator) -> None:
-    run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
-    simulator.wait_idle()
 
 
 def cancelled_at(session, when, starts, **fields):

@@ -1,9 +1,7 @@
 """The send-time rules of reminders (SPEC §9), one worker pass each: the member's channel now,
 the meeting still to come, and the quiet-hours drop."""
 
-import pytest
 import time_machine
-from flask import current_app
 
 from app.models import (
     ConsentPurpose,
@@ -16,23 +14,18 @@ from app.models import (
 from app.services import rsvps
 from tests.conftest import fresh
 from tests.outbox_support import grant
-from tests.reminder_support import local, meeting_at, member, reminder_rows, rsvp_with_reminders
-from workers.worker import run_worker
+from tests.reminder_support import (
+    deliver,
+    local,
+    meeting_at,
+    member,
+    reminder_rows,
+    rsvp_with_reminders,
+    settings,  # noqa: F401 - the fixture: no send cap
+)
 
 PLANNED = local(2026, 11, 5, 12, 0)
 START = (2026, 11, 10, 18, 30)
-
-
-@pytest.fixture
-def settings(settings):
-    settings["SMS_MAX_PER_SECOND"] = "0"
-    settings["CALLS_MAX_PER_SECOND"] = "0"
-    return settings
-
-
-def deliver(simulator) -> None:
-    run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
-    simulator.wait_idle()
 
 
 def sent_statuses(session):

@@ -4,7 +4,6 @@ landlines with answering-machine detection, retries, spacing, and who cannot be 
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 from flask import current_app
 from sqlalchemy import select
@@ -25,32 +24,21 @@ from app.models import (
 from app.simulator.phones import Keys
 from tests.conftest import fresh
 from tests.outbox_support import grant
-from tests.reminder_support import (
+from tests.reminder_support import (  # noqa: F401 - settings: the uncapped fixture
+    deliver,
     local,
     meeting_at,
     member,
     new_york_group,
     reminder_rows,
     rsvp_with_reminders,
+    settings,
 )
 from workers.worker import run_worker
 
 SUNDAY = (2026, 11, 1, 18, 30)  # the day New York leaves daylight time
 OTHER = "+12125550148"
 PLANNED = local(2026, 10, 28, 12, 0)
-
-
-@pytest.fixture
-def settings(settings):
-    settings["SMS_MAX_PER_SECOND"] = "0"
-    settings["CALLS_MAX_PER_SECOND"] = "0"
-    return settings
-
-
-def deliver(simulator) -> None:
-    """What a worker does: the sweep hands due rows to RQ, the jobs send them."""
-    run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
-    simulator.wait_idle()
 
 
 def texts(simulator, number):

@@ -514,6 +514,7 @@ def _outbound() -> list[Node]:
             outbound=True,
             # 9 and 8 work on every menu; a reminder says so, then the line's number (SPEC §9).
             coda=("voice.outbound.repeat", "voice.outbound.crisis", "voice.outbound.line_number"),
+            repeat=OUTBOUND_REMINDER,  # 9 reads the reminder itself again, not only the keys
         ),
         Action("reminder_yes", "answer_reminder", {"ok": "outbound_thanks"}, arg="yes"),
         Action("reminder_no", "answer_reminder", {"ok": "outbound_thanks"}, arg="no"),

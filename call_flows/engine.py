@@ -175,7 +175,8 @@ def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Hea
 
 def _global_key(flows: dict[str, Node], state: CallState, node: Menu | Entry, key: str) -> Turn:
     if key == "9":
-        return go(flows, state, node.name, [])
+        again = node.repeat if isinstance(node, Menu) and node.repeat else node.name
+        return go(flows, state, again, [])
     if key == "*":
         return go(flows, state, node.back, [])
     if key == "#":

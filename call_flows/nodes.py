@@ -38,6 +38,7 @@ class Menu:
     topic_speech: str | None = None  # a spoken topic goes here, remembered as "topic"
     outbound: bool = False  # a menu of a call the line places (reminders, callbacks)
     coda: tuple[str, ...] = ()  # prompt keys said after the choices (not on a re-prompt)
+    repeat: str | None = None  # where 9 goes, when repeating is more than the menu itself
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from app.models import (
     StaffNotice,
     StaffNoticeKind,
 )
+from app.simulator import SILENCE
 from app.simulator.phones import Keys
 from tests.conftest import fresh
 from tests.outbox_support import grant
@@ -36,6 +37,7 @@ from tests.reminder_support import (  # noqa: F401 - settings: the uncapped fixt
 )
 from workers.worker import run_worker
 
+GOODBYE = "Thank you for calling Community Support Line. Goodbye."
 SUNDAY = (2026, 11, 1, 18, 30)  # the day New York leaves daylight time
 OTHER = "+12125550148"
 PLANNED = local(2026, 10, 28, 12, 0)
@@ -106,6 +108,32 @@ def test_a_landline_gets_a_call_it_hears_in_full_and_answers_with_1(session, sim
     assert "Our number is 5, 0, 0. 5, 5, 5. 0, 0, 0, 6." in said.split("Thank you.")[1]
     assert fresh(session).get(Rsvp, rsvp.id).attended is True
     assert session.scalars(select(StaffNotice)).all() == []
+
+
+def called(session, simulator, *inputs):
+    person = member(session, reminder_channel=ReminderChannel.CALL)
+    rsvp = rsvp_with_reminders(session, person, meeting_at(session, local(*SUNDAY)), PLANNED)
+    simulator.phone(person.phone).answers(*inputs)
+    with time_machine.travel(local(2026, 10, 31, 18, 31)):
+        deliver(simulator)
+    (call,) = simulator.calls_to(person.phone)
+    return " ".join(call.said()), rsvp
+
+
+def test_a_silent_phone_hears_the_reminder_again_briefly_then_the_number_and_goodbye(
+    session, simulator
+):
+    said, rsvp = called(session, simulator, SILENCE, SILENCE, SILENCE)
+    assert said.count("A reminder: Tuesday evening group") == 1
+    assert said.endswith("Our number is 5, 0, 0. 5, 5, 5. 0, 0, 0, 6. " + GOODBYE)
+    assert fresh(session).get(Rsvp, rsvp.id).status is RsvpStatus.CONFIRMED
+    assert len(simulator.calls_to(rsvp.member.phone)) == 1  # answered: not tried again
+
+
+def test_nine_repeats_the_reminder_and_eight_gives_the_crisis_lines(session, simulator):
+    said, _ = called(session, simulator, Keys("9"), Keys("8"))
+    assert said.count("A reminder: Tuesday evening group") == 2
+    assert "9 8 8" in said.split("For crisis help, press 8.")[-1]
 
 
 def machine_called(session, simulator, voicemail_ok: bool):

@@ -5,12 +5,14 @@ wording within the SMS budget; a reminder call is at most 70 words with the long
 import re
 from datetime import timedelta
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
 from app import segments
+from app.config import Duration
 from app.prompts import load_catalog
 from app.services import reminders
 from app.services.directory import TOPICS
@@ -110,7 +112,5 @@ def test_a_phone_group_is_reminded_as_by_phone(session):
 
 def test_the_day_before_reminder_uses_the_wall_clock_of_the_members_zone():
     starts = local(2026, 3, 8, 18, 30)  # the Sunday New York springs forward
-    due = reminders.due_at(
-        starts, reminders.Duration(1, "d"), reminders.ZoneInfo("America/New_York")
-    )
+    due = reminders.due_at(starts, Duration(1, "d"), ZoneInfo("America/New_York"))
     assert starts - due == timedelta(hours=23)

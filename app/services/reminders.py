@@ -152,21 +152,6 @@ def replan_meeting(session: Session, meeting: Meeting, times: ReminderTimes, now
     return sum(len(plan(session, rsvp, times, now)) for rsvp in live)
 
 
-def pending_for(session: Session, rsvp_id: int) -> list[OutboxItem]:
-    """The RSVP's reminders still to go, soonest first (for "when is my reminder")."""
-    return list(
-        session.scalars(
-            select(OutboxItem)
-            .where(
-                OutboxItem.rsvp_id == rsvp_id,
-                OutboxItem.purpose == OutboxPurpose.REMINDER,
-                OutboxItem.status.in_(_LIVE),
-            )
-            .order_by(OutboxItem.due_at)
-        )
-    )
-
-
 # --- at send time -----------------------------------------------------------------------------
 
 

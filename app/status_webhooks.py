@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, abort, request
+from rq import Retry
 
 from app.db import utcnow
-from app.extensions import db
+from app.extensions import db, phoneline
 from app.models import OutboxStatus
 from app.services import callbacks, delivery
 from app.webhooks import require_params, require_twilio_signature, row_id
@@ -65,4 +66,31 @@ def recording_status() -> Response:
     with db().session() as session:
         found = callbacks.recording_arrived(session, request.form["RecordingSid"], utcnow())
     log.info("recording status ready found=%s", found)
+    return Response(status=204)
+
+
+# AnsweredBy values that mean a person did not pick up (Twilio's async AMD verdicts).
+MACHINE_VERDICTS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
+
+
+@blueprint.post("/amd")
+def amd_status() -> Response:
+    """Asynchronous answering-machine detection on a reminder call (SPEC §9): a machine's call
+    is moved to the neutral voicemail or hung up by a job on the replies queue (the view never
+    calls Twilio). A person's verdict needs nothing: the reminder is already playing."""
+    require_params("CallSid", "AnsweredBy")
+    outbox_id = _outbox_id()
+    verdict = request.form["AnsweredBy"]
+    if verdict in MACHINE_VERDICTS:
+        phoneline().queues["replies"].enqueue(
+            "workers.reminder_calls.on_machine",
+            outbox_id,
+            request.form["CallSid"],
+            job_id=f"amd-{outbox_id}",
+            result_ttl=0,
+            retry=Retry(max=2, interval=1),
+        )
+    log.info("amd outbox=%s verdict=%s", outbox_id, verdict)
     return Response(status=204)

@@ -159,9 +159,17 @@ def run_sends(
     app: Any, environ: dict[str, str], instance: Path, options: Any, slug: str, prefix: str,
     cap: str,
 ) -> dict[str, float]:  # fmt: skip
-    sim, control = _start_simulator(options.latency / 1000)
-    env = {**environ, "TWILIO_API_BASE_URL": sim, "SMS_MAX_PER_SECOND": cap}
     plan(app, slug, prefix, options.sends, send_at=utcnow())
+    return send_with_workers(app, environ, instance, options.latency, cap)
+
+
+def send_with_workers(
+    app: Any, environ: dict[str, str], instance: Path, latency_ms: float, cap: str
+) -> dict[str, float]:
+    """Hand every due row to RQ, send them with two ``worker --burst`` processes against a
+    simulator in its own process, and measure at the simulator (also bench/reminders.py)."""
+    sim, control = _start_simulator(latency_ms / 1000)
+    env = {**environ, "TWILIO_API_BASE_URL": sim, "SMS_MAX_PER_SECOND": cap}
     while sweep_once(phoneline(app).db)["outbox_enqueue"]:
         pass  # every due row handed to RQ before the workers start
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.models import ConsentPurpose, ConsentSource, Meeting, OutboxKind, OutboxPurpose
-from app.services import callbacks, members, outbox
+from app.services import callbacks, members, outbox, reminders
 from call_flows import directory, speaking
 from call_flows.context import STIR_VERIFIED, CallContext
 from call_flows.engine import CallState, Utterance
@@ -244,6 +244,7 @@ def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     except rsvps.RsvpRefused:
         return Outcome("refused")
     _consent(ctx, number, ConsentPurpose.NOTICES, True)
+    reminders.plan(ctx.session, made.rsvp, reminders.ReminderTimes.of(ctx.config), ctx.now)
     state.vars["rsvp_id"] = made.rsvp.id
     said = [_rsvp_outcome(made.waitlist_position, made.already)]
     group = made.rsvp.meeting.group
@@ -527,8 +528,42 @@ def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     when = speaking.when(
         rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
     )
+    place = reminders.place(group, ctx.catalog, state.language)
     params = {"line_name": ctx.config.line_name, "alias": group.alias, "when": when}
-    return Outcome("ok", [Utterance("voice.outbound.reminder", params)])
+    return Outcome("ok", [Utterance("voice.outbound.reminder", {**params, "place": place})])
+
+
+# The spoken form of each notice an outbox row may carry.
+NOTICE_SPOKEN = {
+    "directory.notice_cancelled": "voice.outbound.notice_cancelled",
+    "directory.notice_moved": "voice.outbound.notice_moved",
+    "waitlist.promoted": "voice.outbound.notice_promoted",
+}
+
+
+def _outbox_row(ctx: CallContext, state: CallState) -> Any:
+    from app.models import OutboxItem
+
+    row = ctx.session.get(OutboxItem, int(state.vars.get("outbox_id", 0)))
+    if row is not None and ctx.catalog.has(row.language):
+        state.language = row.language
+    return row
+
+
+@action
+def outbound_language(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """A call the line placed speaks the language of its outbox row."""
+    _outbox_row(ctx, state)
+    return Outcome("ok")
+
+
+@action
+def read_notice(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    row = _outbox_row(ctx, state)
+    if row is None or row.template not in NOTICE_SPOKEN:
+        return Outcome("ok")
+    params = {"line_name": ctx.config.line_name, **row.params}
+    return Outcome("ok", [Utterance(NOTICE_SPOKEN[row.template], params)])
 
 
 @action

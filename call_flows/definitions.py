@@ -26,6 +26,8 @@ STOP = "gate_stop"
 SILENT_END = "silent_end"
 APOLOGY = "apology"
 OUTBOUND_REMINDER = "reminder_call"
+OUTBOUND_VOICEMAIL = "reminder_voicemail"  # an answering machine the member allowed
+OUTBOUND_NOTICE = "notice_call"  # a cancel, move or waitlist notice by call
 
 
 def _c(key: str, label: str, target: str, **extra: str) -> Choice:
@@ -510,12 +512,18 @@ def _outbound() -> list[Node]:
             back="reminder_menu",
             on_timeout="outbound_goodbye",
             outbound=True,
+            # 9 and 8 work on every menu; a reminder says so, then the line's number (SPEC §9).
+            coda=("voice.outbound.repeat", "voice.outbound.crisis", "voice.outbound.line_number"),
+            repeat=OUTBOUND_REMINDER,  # 9 reads the reminder itself again, not only the keys
         ),
         Action("reminder_yes", "answer_reminder", {"ok": "outbound_thanks"}, arg="yes"),
         Action("reminder_no", "answer_reminder", {"ok": "outbound_thanks"}, arg="no"),
         Action("reminder_stop", "answer_reminder", {"ok": "outbound_thanks"}, arg="stop"),
-        Hangup("outbound_thanks", ("voice.outbound.thanks", GOODBYE)),
+        Hangup("outbound_thanks", ("voice.outbound.thanks", "voice.outbound.line_number", GOODBYE)),
         Hangup("outbound_goodbye", ("voice.outbound.line_number", GOODBYE)),
+        Action(OUTBOUND_VOICEMAIL, "outbound_language", {"ok": "voicemail_left"}),
+        Hangup("voicemail_left", ("voice.outbound.voicemail", GOODBYE)),
+        Action(OUTBOUND_NOTICE, "read_notice", {"ok": "outbound_goodbye"}),
     ]
 
 
@@ -538,4 +546,4 @@ def flows(languages: list[str]) -> dict[str, Node]:
 
 
 # Entry points other than START: reached by the line's own calls or by an error, not by a key.
-ENTRY_POINTS = (START, OUTBOUND_REMINDER, APOLOGY)
+ENTRY_POINTS = (START, OUTBOUND_REMINDER, OUTBOUND_VOICEMAIL, OUTBOUND_NOTICE, APOLOGY)

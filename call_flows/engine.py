@@ -129,7 +129,8 @@ def prompts_for(
     said = [] if short else [Utterance(key) for fact, key in node.preface if fact in facts]
     if node.prompt and not short:
         said.append(Utterance(node.prompt))
-    return said + [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
+    labels = [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
+    return said + labels + ([] if short else [Utterance(key) for key in node.coda])
 
 
 def _label(choice: Choice, state: CallState) -> Utterance:
@@ -174,7 +175,8 @@ def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Hea
 
 def _global_key(flows: dict[str, Node], state: CallState, node: Menu | Entry, key: str) -> Turn:
     if key == "9":
-        return go(flows, state, node.name, [])
+        again = node.repeat if isinstance(node, Menu) and node.repeat else node.name
+        return go(flows, state, again, [])
     if key == "*":
         return go(flows, state, node.back, [])
     if key == "#":

@@ -37,6 +37,8 @@ class Menu:
     preface: tuple[tuple[str, str], ...] = ()  # (fact, prompt key) said first when the fact holds
     topic_speech: str | None = None  # a spoken topic goes here, remembered as "topic"
     outbound: bool = False  # a menu of a call the line places (reminders, callbacks)
+    coda: tuple[str, ...] = ()  # prompt keys said after the choices (not on a re-prompt)
+    repeat: str | None = None  # where 9 goes, when repeating is more than the menu itself
 
 
 @dataclass(frozen=True)

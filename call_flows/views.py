@@ -26,7 +26,7 @@ from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature, row_id
 from call_flows import callback_call, calls
 from call_flows.context import CallContext
-from call_flows.definitions import OUTBOUND_REMINDER
+from call_flows.definitions import OUTBOUND_NOTICE, OUTBOUND_REMINDER, OUTBOUND_VOICEMAIL
 
 log = logging.getLogger(__name__)
 
@@ -181,3 +181,19 @@ def callback_screen(ctx: CallContext) -> VoiceResponse:
 @always_answers
 def callback_screen_answer(ctx: CallContext) -> VoiceResponse:
     return callback_call.screen_answer(ctx, request.form, _callback_id(), config().public_base_url)
+
+
+@blueprint.post("/outbound/voicemail")
+@always_answers
+def reminder_voicemail(ctx: CallContext) -> VoiceResponse:
+    """Where a reminder call goes when an answering machine picked up and the member allowed a
+    voicemail: the neutral message and the line's number, nothing about the group."""
+    outbox_id = row_id("o") or 0
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_VOICEMAIL, outbox_id=outbox_id)
+
+
+@blueprint.post("/outbound/notice")
+@always_answers
+def notice_call(ctx: CallContext) -> VoiceResponse:
+    outbox_id = row_id("o") or 0
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_NOTICE, outbox_id=outbox_id)

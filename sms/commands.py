@@ -15,8 +15,10 @@ from app.models import (
     ReminderChannel,
     Rsvp,
 )
-from app.services import callbacks, conversations, erasure, members, rsvps
-from sms import listing, reminders
+from app.services import callbacks, conversations, erasure, members, reminders, rsvps
+from app.services.reminders import ReminderTimes
+from sms import listing
+from sms import reminders as reminder_replies
 from sms.grammar import Command
 from sms.turn import Turn
 
@@ -29,9 +31,9 @@ def number(turn: Turn, command: Command) -> list[str]:
     """A bare number: the latest reminder's answer once a reminder has replaced the list,
     else that result's details."""
     n = int(command.argument or 0)
-    reminder = reminders.answerable(turn)
+    reminder = reminder_replies.answerable(turn)
     if reminder is not None and n in (1, 2) and not listing.in_view(turn):
-        return reminders.answer(turn, reminder, n)
+        return reminder_replies.answer(turn, reminder, n)
     if listing.in_view(turn):
         return listing.details_reply(turn, n)
     return [turn.say("sms.search.no_list")]
@@ -48,6 +50,7 @@ def rsvp(turn: Turn, command: Command) -> list[str]:
     member = turn.member
     member.reminder_channel = member.reminder_channel or ReminderChannel.SMS
     outcome = rsvps.create(turn.session, member, meeting.id, "sms", turn.now)
+    reminders.plan(turn.session, outcome.rsvp, ReminderTimes.of(turn.config), turn.now)
     params = {"name": group.name, "when": turn.when(meeting)}
     if outcome.waitlist_position is not None:
         reply = turn.say("sms.rsvp.waitlisted", position=outcome.waitlist_position, **params)

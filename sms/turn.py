@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.config import Config, Duration
 from app.models import Conversation, Meeting, Member
 from app.prompts import Catalog
+from app.services import reminders
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,8 @@ class Turn:
         """ "Tue Nov 24, 6:30 PM" in the group's own zone."""
         if meeting is None:
             return self.say("sms.no_date")
-        local = meeting.starts_at.astimezone(ZoneInfo(meeting.group.timezone))
-        hour = local.hour % 12 or 12
-        return self.say(
-            "sms.when",
-            weekday=self.say(f"sms.day.{local.weekday()}"),
-            month=self.say(f"sms.month.{local.month}"),
-            day=local.day,
-            time=f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}",
-        )
+        zone = ZoneInfo(meeting.group.timezone)
+        return reminders.text_when(self.catalog, self.language, meeting.starts_at, zone)
 
     def offsets(self) -> str:
         """The reminder plan in words: "1 day and 2 hours"."""

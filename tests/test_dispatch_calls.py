@@ -7,10 +7,19 @@ import pytest
 
 from app.db import utcnow
 from app.extensions import db
-from app.models import ConsentPurpose, OutboxItem, OutboxKind, OutboxPurpose, OutboxStatus
-from app.services import outbox
+from app.models import (
+    ConsentPurpose,
+    OutboxItem,
+    OutboxKind,
+    OutboxPurpose,
+    OutboxStatus,
+    ReminderChannel,
+    Rsvp,
+)
+from app.services import outbox, rsvps
 from app.services.outbox import Outgoing
 from app.simulator import Disorder, Fault
+from tests import factories
 from tests.conftest import fresh
 from tests.outbox_support import grant, midday_zone
 from workers.dispatch import send_batch
@@ -25,10 +34,27 @@ def settings(settings):
     return settings
 
 
+def an_rsvp(session) -> Rsvp:
+    """A reminder is for an RSVP to a meeting still to come, of a member reminded by call."""
+    member = factories.member(session, phone=PHONE, reminder_channel=ReminderChannel.CALL)
+    meeting = factories.meeting(session, starts_in=timedelta(days=1))
+    return rsvps.create(session, member, meeting.id, "voice").rsvp
+
+
 def reminder_call(session, purpose=OutboxPurpose.REMINDER) -> OutboxItem:
     grant(session, PHONE, ConsentPurpose.REMINDERS_CALL)
+    rsvp = an_rsvp(session)
     item = outbox.enqueue(
-        session, Outgoing(OutboxKind.CALL, purpose, PHONE, "voice.reminder", "en")
+        session,
+        Outgoing(
+            OutboxKind.CALL,
+            purpose,
+            PHONE,
+            "voice.reminder",
+            "en",
+            member_id=rsvp.member_id,
+            rsvp_id=rsvp.id,
+        ),
     )
     session.commit()
     return item
@@ -68,9 +94,18 @@ def test_a_call_twilio_started_but_did_not_confirm_is_found_not_rung_twice(sessi
 
 
 def test_a_member_without_call_consent_is_not_called(session, simulator):
+    rsvp = an_rsvp(session)
     item = outbox.enqueue(
         session,
-        Outgoing(OutboxKind.CALL, OutboxPurpose.REMINDER, PHONE, "voice.reminder", "en"),
+        Outgoing(
+            OutboxKind.CALL,
+            OutboxPurpose.REMINDER,
+            PHONE,
+            "voice.reminder",
+            "en",
+            member_id=rsvp.member_id,
+            rsvp_id=rsvp.id,
+        ),
     )
     session.commit()
     send_batch([item.id])

@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.extensions import Phoneline, phoneline
 from app.gateway import GatewayError
 from app.models import OutboxItem, OutboxKind, OutboxPurpose
-from app.services import delivery, outbox, quiet_hours
+from app.services import delivery, notices, optouts, outbox, quiet_hours, reminders
 from workers.limiter import SendLimiter
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
         item = outbox.claim(session, item_id, now)
         if item is None:
             return None
+        if item.purpose is OutboxPurpose.REMINDER and not _reminder_ready(ext, session, item, now):
+            return None
         if not may_send(ext, session, item):
             outbox.record_skipped(session, item.id, now)
             return None
@@ -104,9 +106,16 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
             return None
         later = not_before(ext, session, item, now)
         if later > now:
-            outbox.postpone(session, item.id, later)
+            if reminders.dropped_by_quiet_hours(session, item, later):
+                outbox.record_skipped(session, item.id, now)
+            else:
+                outbox.postpone(session, item.id, later)
             return None
+        if item.purpose is OutboxPurpose.NOTICE:
+            notices.fill(session, item, ext.prompts)
         body = render(ext, item) if item.kind is OutboxKind.SMS else call_path(item)
+        if item.purpose is OutboxPurpose.NOTICE and body is not None:
+            body = notices.with_consent_wording(session, item, ext.prompts, body)
         if body is None:  # a call purpose with no voice flow: visible as failed, never dropped
             outbox.record_failed(session, item.id, None, now)
             log.warning("outbox=%s no call flow for purpose=%s", item.id, item.purpose.value)
@@ -114,6 +123,19 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
         item.body = body
         item.segments = segments.count(body).count if item.kind is OutboxKind.SMS else 1
         return Claimed(item.id, item.kind, item.purpose, item.recipient, item.body, item.segments)
+
+
+def _reminder_ready(ext: Phoneline, session: Session, item: OutboxItem, now: datetime) -> bool:
+    """The reminder checks made at send time (``reminders.prepare``): skipped or spaced out
+    rows are settled here; a row that may go is fitted to the member's channel."""
+    per_meeting = optouts.texts_per_meeting(ext.config)
+    wording = reminders.Wording(ext.prompts, ext.config.secret_key, per_meeting)
+    decision = reminders.prepare(session, item, wording, now)
+    if decision.later is not None:
+        outbox.postpone(session, item.id, decision.later)
+    elif decision.skip:
+        outbox.record_skipped(session, item.id, now)
+    return decision.send
 
 
 def may_send(ext: Phoneline, session: Session, item: OutboxItem) -> bool:
@@ -130,7 +152,10 @@ def not_before(ext: Phoneline, session: Session, item: OutboxItem, now: datetime
     if item.purpose in outbox.NOT_AUTOMATED:
         return now
     zone = outbox.zone_of(session, item, ext.config.line_timezone)
-    return quiet_hours.next_allowed(now, zone, ext.config.quiet_hours)
+    later = quiet_hours.next_allowed(now, zone, ext.config.quiet_hours)
+    if later > now and item.purpose is OutboxPurpose.NOTICE:
+        return notices.late_notice_time(session, item, zone, ext.config.quiet_hours, now, later)
+    return later
 
 
 def render(ext: Phoneline, item: OutboxItem) -> str:
@@ -163,10 +188,14 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
     if claimed.kind is OutboxKind.SMS:
         callback = f"{base}/twilio/status/message?o={claimed.id}"
         return ext.gateway.send_sms(claimed.recipient, claimed.body, callback).sid
+    # Reminder calls run answering-machine detection in the background: the message starts at
+    # once, and a machine's verdict moves the call to a voicemail or hangs it up (SPEC §9).
+    amd = f"{base}/twilio/status/amd?o={claimed.id}"
     return ext.gateway.start_call(
         claimed.recipient,
         base + claimed.body,
         status_callback=f"{base}/twilio/status/call?o={claimed.id}",
+        async_amd_callback=amd if claimed.purpose is OutboxPurpose.REMINDER else None,
     ).sid
 
 
@@ -176,6 +205,7 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
 CALL_PATHS = {
     OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}",
     OutboxPurpose.CALLBACK: "/twilio/voice/outbound/callback?c={callback}&o={id}",
+    OutboxPurpose.NOTICE: "/twilio/voice/outbound/notice?o={id}",
 }
 
 
@@ -193,6 +223,7 @@ def record_error(session: Session, item_id: int, error: GatewayError) -> None:
     if error.permanent:
         outbox.record_failed(session, item_id, error.code, now)
         delivery.mark_recipient(session, item_id, error.code)
+        delivery.after_final(session, item_id, now)
     elif error.maybe_sent:
         outbox.record_unknown(session, item_id, now)
     else:

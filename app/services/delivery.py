@@ -89,6 +89,7 @@ def apply(session: Session, report: StatusReport, now: datetime | None = None) -
             item.final_at = now or utcnow()
             mark_recipient(session, item.id, report.error_code)
             note_outcome(session, item)
+            after_final(session, item.id, item.final_at or utcnow())
         changed = True
     return changed
 
@@ -130,6 +131,16 @@ def mark_recipient(session: Session, item_id: int, code: int | None) -> None:
             member.sms_status = SmsStatus.PAUSED
     elif item.status is OutboxStatus.DELIVERED:
         member.sms_failure_streak = 0
+
+
+def after_final(session: Session, item_id: int, now: datetime) -> None:
+    """What a reminder's final outcome sets off: a busy or unanswered call is tried again once;
+    a text the number cannot take goes again as a call (or coordinators are told)."""
+    from app.services import reminders  # reminders builds on the outbox, which uses this module
+
+    item = session.get(OutboxItem, item_id)
+    if item is not None:
+        reminders.after_outcome(session, item, now)
 
 
 def sms_paused(session: Session, item: OutboxItem) -> bool:

@@ -31,7 +31,7 @@ from app.models import (
     RsvpStatus,
 )
 from app.prompts import Catalog
-from app.services import outbox, schedules
+from app.services import outbox, reminders, schedules
 from app.services.outbox import Outgoing
 
 _KEY = re.compile(r"(?P<slug>[a-z0-9][a-z0-9-]*)@(?P<date>\d{4}-\d{2}-\d{2})")
@@ -48,6 +48,8 @@ class Wording:
 
     catalog: Catalog
     line_name: str
+    # Reminders to plan anew when a meeting moves; None plans nothing (tests of wording alone).
+    reminder_times: reminders.ReminderTimes | None = None
 
 
 def find(session: Session, key: str) -> Meeting:
@@ -106,6 +108,8 @@ def announce_new_time(
     changed): pending reminders are withdrawn and members are told the old and new times."""
     meeting.changed_at = now
     _withdraw_reminders(session, meeting)
+    if wording.reminder_times is not None:
+        reminders.replan_meeting(session, meeting, wording.reminder_times, now)
     old = {"old_when": before}
     return _notify(session, meeting, wording, "directory.notice_moved", old, now)
 
@@ -211,6 +215,8 @@ def _notice(
     params["when"] = describe_when(wording.catalog, language, meeting.starts_at, zone)
     for name, moment in extra.items():
         params[name] = describe_when(wording.catalog, language, moment, zone)
+    # The notice is late once the member could have left for the meeting (the earlier start).
+    params["deadline"] = min([meeting.starts_at, *extra.values()]).isoformat()
     call = member.reminder_channel is ReminderChannel.CALL
     return Outgoing(
         kind=OutboxKind.CALL if call else OutboxKind.SMS,

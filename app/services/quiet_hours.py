@@ -60,10 +60,10 @@ def next_allowed(moment: datetime, zone: ZoneInfo, window: QuietHours) -> dateti
     end_day = local.date()
     if window.start > window.end and local.time() >= window.start:
         end_day += timedelta(days=1)  # a window that wraps midnight ends tomorrow
-    return _wall_clock(end_day, window.end, zone)
+    return wall_clock(end_day, window.end, zone)
 
 
-def _wall_clock(day: date, clock: time, zone: ZoneInfo) -> datetime:
+def wall_clock(day: date, clock: time, zone: ZoneInfo) -> datetime:
     naive = datetime.combine(day, clock)
     aware = naive.replace(tzinfo=zone)
     # A wall-clock time skipped by a spring-forward lands on the first valid minute after it.

@@ -23,6 +23,7 @@ from app.models import (
     Rsvp,
     RsvpStatus,
 )
+from app.services import notices
 
 # No waitlist promotion later than this before the start (SPEC §9).
 PROMOTION_CUTOFF = timedelta(hours=2)
@@ -109,6 +110,7 @@ def promote_next(session: Session, meeting: Meeting, now: datetime) -> Rsvp | No
         first.status = RsvpStatus.CONFIRMED
         first.promoted_at = now
         session.flush()
+        notices.promoted(session, first, now)
     return first
 
 

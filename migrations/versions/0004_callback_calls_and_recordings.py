@@ -1,6 +1,6 @@
 """callback calls and recordings
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 22:27:51.349897
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import app.db
 
-revision: str = '0005'
+revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

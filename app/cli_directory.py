@@ -19,7 +19,6 @@ from app.db import utcnow
 from app.extensions import config, db, prompts
 from app.services import directory, meetings
 from app.services.directory import Directory, Report
-from app.services.reminders import ReminderTimes
 
 DEMO_FILE = "demo_directory.yaml"
 
@@ -125,7 +124,7 @@ def _apply(session: Session, checked: Directory, prune: bool) -> Report:
 
 
 def _wording() -> meetings.Wording:
-    return meetings.Wording(prompts(), config().line_name, ReminderTimes.of(config()))
+    return meetings.Wording.of(prompts(), config())
 
 
 def _print(report: Report, verb: str) -> None:

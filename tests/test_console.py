@@ -13,6 +13,8 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from app.cli import cli
+from app.db import utcnow
+from app.extensions import phoneline
 from app.models import (
     AuditEntry,
     Broadcast,
@@ -27,17 +29,19 @@ from app.models import (
     Member,
     OutboxItem,
     OutboxPurpose,
+    OutboxStatus,
     Rsvp,
     RsvpStatus,
     StaffNoticeKind,
     User,
 )
-from app.services import members, recordings, staff, stats
+from app.services import members, recordings, reminders, staff, stats
+from app.services.reminders import ReminderTimes
 from tests import factories
 from tests.conftest import fresh
 from tests.console_support import PASSWORD, account, post, sign_in, token
+from tests.facilitator_scan import leaks_in
 from tests.outbox_support import SECRET, grant
-from tests.privacy_scan import leaks_in
 
 COORDINATOR = "lee@example.org"
 FACILITATOR = "ana@example.org"
@@ -290,6 +294,30 @@ def test_cancelling_a_meeting_queues_a_notice_per_rsvp_and_is_audited(coordinato
     assert [n.member_id for n in notices] == [seeded["member"].id]
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "meeting.cancel")).one()
     assert entry.actor == COORDINATOR and MEMBER_NUMBER not in str(entry.details)
+
+
+def test_moving_a_meeting_plans_its_reminders_for_the_new_time(coordinator, session, seeded):
+    meeting, times = seeded["meeting"], ReminderTimes.of(phoneline().config)
+    before = meeting.starts_at
+    rsvp = session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)).one()
+    reminders.plan(session, rsvp, times, utcnow())
+    session.commit()
+    later = before.astimezone(ZoneInfo(seeded["group"].timezone)) + timedelta(hours=1)
+    post(coordinator, f"/console/meetings/{meeting.id}/move", to=later.strftime("%Y-%m-%dT%H:%M"))
+    pending = (
+        fresh(session)
+        .scalars(
+            select(OutboxItem).where(
+                OutboxItem.purpose == OutboxPurpose.REMINDER,
+                OutboxItem.status == OutboxStatus.PENDING,
+            )
+        )
+        .all()
+    )
+    moved = fresh(session).get(Meeting, meeting.id)
+    assert len(pending) == len(times.offsets)
+    assert all(r.due_at < moved.starts_at for r in pending)
+    assert moved.starts_at == (before + timedelta(hours=1)).replace(second=0, microsecond=0)
 
 
 def test_a_directory_file_with_an_error_is_shown_in_place_and_changes_nothing(

@@ -21,7 +21,7 @@ UPCOMING = timedelta(days=60)
 
 
 def wording() -> meetings.Wording:
-    return meetings.Wording(prompts(), config().line_name)
+    return meetings.Wording.of(prompts(), config())
 
 
 @blueprint.route("/groups")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from app.config import Config
 from app.db import utcnow
 from app.models import (
     Group,
@@ -50,6 +51,12 @@ class Wording:
     line_name: str
     # Reminders to plan anew when a meeting moves; None plans nothing (tests of wording alone).
     reminder_times: reminders.ReminderTimes | None = None
+
+    @classmethod
+    def of(cls, catalog: Catalog, config: Config) -> Wording:
+        """What every command and page that changes meetings uses: the moved meeting's
+        reminders are planned anew from the configured offsets."""
+        return cls(catalog, config.line_name, reminders.ReminderTimes.of(config))
 
 
 def find(session: Session, key: str) -> Meeting:

@@ -260,16 +260,18 @@ class Tally:
     unexpected: int = 0
     sent: int = 0
     examples: list[str] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
 
     def add(self, outcome: Outcome, request: Request, check: bool) -> None:
         self.sent += 1
         self.latencies.append(outcome.latency)
+        press = request.params.get("Digits") or request.params.get("Body") or "(call)"
+        self.slowest = sorted([*self.slowest, (outcome.latency, f"{request.path} {press!r}")])[-5:]
         if not outcome.ok:
             self.errors += 1
         elif check and request.expect and request.expect not in outcome.body:
             self.unexpected += 1
             if len(self.examples) < 3:
-                press = request.params.get("Digits") or request.params.get("Body")
                 said = " | ".join(re.findall(r">([^<>]+)</(?:Say|Message)>", outcome.body))
                 self.examples.append(f"{press!r} wanted {request.expect!r}, heard {said[:160]!r}")
 
@@ -450,7 +452,7 @@ def gunicorn(port: int, env: dict[str, str], app_spec: str = "") -> Iterator[int
     env = {**env, "PORT": str(port)}
     server = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE)
     try:
-        _wait_for_port(port, server)
+        _wait_until_booted(port, server, int(command[command.index("--workers") + 1]))
         yield server.pid
     finally:
         server.send_signal(signal.SIGTERM)
@@ -460,20 +462,36 @@ def gunicorn(port: int, env: dict[str, str], app_spec: str = "") -> Iterator[int
             server.kill()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_booted(port: int, process: subprocess.Popen[bytes], workers: int) -> None:
+    """Until the port listens and every worker has loaded the app and gone idle: the master
+    listens before its workers have imported anything, and a run that starts then measures
+    the boot (seconds on a busy machine), not the line."""
     import socket
 
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     while time.time() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"gunicorn exited: {stderr[-2000:]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            time.sleep(1.0)  # every worker booted, not only the master listening
-            return
         except OSError:
             time.sleep(0.2)
+            continue
+        pids = children(process.pid)
+        before = [_cpu_ticks(pid) for pid in pids]
+        time.sleep(0.5)
+        if len(pids) >= workers and before == [_cpu_ticks(pid) for pid in pids]:
+            return
     raise SystemExit("gunicorn did not start")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def _simulate(pipe: Connection) -> None:
@@ -645,6 +663,8 @@ def _report_paced(options: argparse.Namespace, rows: list[tuple[str, Tally]], wo
     line = dict(rows)["line"]
     ratios = [line.percentile(p) / floor_tally.percentile(p) for p in (50, 95, 99)]
     print(f"{'line/floor':21}" + "".join(f"{r:>8.1f}x" for r in ratios))
+    slow = ", ".join(f"{what} {t * 1000:.0f} ms" for t, what in reversed(line.slowest))
+    print(f"  slowest line requests: {slow}")
     for example in dict(rows)["line"].examples:
         print(f"  unexpected: {example}")
 

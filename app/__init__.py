@@ -17,6 +17,7 @@ from app.embedded_redis import EmbeddedRedis
 from app.extensions import QUEUE_NAMES, Phoneline
 from app.gateway import Gateway
 from app.prompts import load_catalog
+from app.services import zips
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["phoneline"] = _bind_services(config)
     _register_blueprints(app)
+    zips.load_table()  # else a web worker's first ZIP search waits for it (seconds, under load)
     return app
 
 

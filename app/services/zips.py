@@ -1,7 +1,8 @@
 """The offline ZIP table (SPEC §11): ZIP → latitude, longitude and time zone, no network.
 
 Backed by the ``zipcodes`` package, which ships the US table inside its wheel. Its first lookup
-in a process loads the table (under a second); later ones take microseconds.
+in a process loads the table (0.2 to 0.6 s of CPU, about 55 MiB); later ones take microseconds.
+The app factory loads it (``load_table``) so that a web worker pays at boot, not a caller.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class ZipPlace:
     latitude: float
     longitude: float
     timezone: str
+
+
+def load_table() -> None:
+    zipcodes.is_real("00000")
 
 
 @lru_cache(maxsize=4096)

@@ -287,9 +287,9 @@ class Tally:
 
 async def paced(port: int, calls: int, texters: int, pause: float, check: bool) -> Tally:
     client, tally, population = Client(port), Tally(), Population(0)
-    people = [population.voice() for _ in range(calls)] + [
-        population.texter() for _ in range(texters)
-    ]
+    people = [population.voice() for _ in range(calls)]
+    for n in range(texters):  # spread among the calls, not bunched at the end
+        people.insert(round((n + 0.5) * len(people) / texters), population.texter())
 
     async def converse(person: Conversation, offset: float) -> None:
         await asyncio.sleep(offset)

@@ -2,7 +2,7 @@
 
 Backed by the ``zipcodes`` package, which ships the US table inside its wheel. Its first lookup
 in a process loads the table (0.2 to 0.6 s of CPU, about 55 MiB); later ones take microseconds.
-The app factory loads it (``load_table``) so that a web worker pays at boot, not a caller.
+An app that serves webhooks loads it at start (``load_table``): a web worker pays, not a caller.
 """
 
 from __future__ import annotations

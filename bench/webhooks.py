@@ -577,6 +577,8 @@ def children(pid: int) -> list[int]:
 def main() -> None:
     options = _options()
     started = time.perf_counter()
+    # `timeout` and CI stop with SIGTERM: unwind, so gunicorn stops and the database is dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     instance = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     with ExitStack() as stack:
         database_url = stack.enter_context(scratch_database(options.database_url, options.db))

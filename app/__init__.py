@@ -20,11 +20,14 @@ from app.embedded_redis import EmbeddedRedis
 from app.extensions import QUEUE_NAMES, Phoneline
 from app.gateway import Gateway
 from app.prompts import load_catalog
+from app.services import zips
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+def create_app(overrides: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
     """Build the app. ``overrides`` are environment variables (by their SPEC §3 names) that take
-    precedence over ``os.environ``, plus ``INSTANCE_PATH`` and ``PORT`` for tests and ``serve``."""
+    precedence over ``os.environ``, plus ``INSTANCE_PATH`` and ``PORT`` for tests and ``serve``.
+    ``serving``: the app answers webhooks (gunicorn, ``serve``, tests), so it loads now what a
+    caller would otherwise wait for; commands and the worker pass False."""
     overrides = dict(overrides or {})
     instance_path = _instance_path(overrides)
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
@@ -41,6 +44,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["phoneline"] = _bind_services(config)
     _register_blueprints(app)
+    if serving:
+        zips.load_table()  # else a web worker's first ZIP search waits for it (seconds, loaded)
     return app
 
 

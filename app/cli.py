@@ -23,7 +23,7 @@ from app.extensions import phoneline
 def _create_app() -> Flask:
     from app import create_app
 
-    return create_app()
+    return create_app(serving=False)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -143,7 +143,7 @@ def worker(burst: bool) -> None:
     from workers.worker import run_worker
 
     configure_logging()
-    app = create_app()
+    app = create_app(serving=False)
     with app.app_context():
         run_worker(app, burst=burst)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import redis
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.config import Config
@@ -28,6 +29,13 @@ class CallContext:
     call_sid: str
     caller: str | None  # E.164; None when caller ID is withheld or unusable
     stir: str | None
+    _member: Member | None = field(default=None, init=False, repr=False)
+    _member_known: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A member added to or deleted from the session makes the remembered lookup stale.
+        event.listen(self.session, "transient_to_pending", self._member_changed)
+        event.listen(self.session, "persistent_to_deleted", self._member_changed)
 
     def number(self, state: CallState) -> str | None:
         """The caller's own number (caller ID). A number keyed in for a callback is never the
@@ -41,8 +49,19 @@ class CallContext:
         return self.caller or state.vars.get("callback_number")
 
     def member(self, state: CallState) -> Member | None:
+        """The caller's member row, looked up once per request (menus and actions ask for it
+        several times) and again only after a member was added or deleted."""
         number = self.number(state)
-        return members.find(self.session, number) if number else None
+        if number is None:
+            return None
+        if not self._member_known or self._member in self.session.deleted:
+            self._member = members.find(self.session, number)
+            self._member_known = True
+        return self._member
+
+    def _member_changed(self, _session: Session, instance: object) -> None:
+        if isinstance(instance, Member):
+            self._member_known = False
 
     def say(self, state: CallState, key: str, **params: Any) -> str:
         return self.catalog.render(state.language, key, **params)

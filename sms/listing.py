@@ -144,19 +144,20 @@ def schedule_words(turn: Turn, rule: str) -> str:
 def _page(turn: Turn) -> str:
     ids = _ids(turn)
     start = conversations.get(turn.conversation, "shown") or 0
-    lines = [_line(turn, start + i + 1, gid) for i, gid in enumerate(ids[start : start + PAGE])]
+    groups = [turn.session.get(Group, gid) for gid in ids[start : start + PAGE]]
+    meetings = search.next_meetings(turn.session, [g for g in groups if g is not None], turn.now)
+    lines = [_line(turn, start + i + 1, g, meetings) for i, g in enumerate(groups)]
     shown = min(start + PAGE, len(ids))
     conversations.put(turn.conversation, shown=shown)
     footer = "sms.search.more_footer" if shown < len(ids) else "sms.search.last_footer"
     return "\n".join([*lines, turn.say(footer)])
 
 
-def _line(turn: Turn, n: int, group_id: int) -> str:
-    group = turn.session.get(Group, group_id)
+def _line(turn: Turn, n: int, group: Group | None, meetings: dict[int, Meeting]) -> str:
     if group is None:
         return ""
-    when = turn.when(search.next_meeting(turn.session, group, turn.now))
-    miles = (conversations.get(turn.conversation, "miles") or {}).get(str(group_id))
+    when = turn.when(meetings.get(group.id))
+    miles = (conversations.get(turn.conversation, "miles") or {}).get(str(group.id))
     if miles is None:
         return turn.say("sms.search.remote", n=n, name=group.name, when=when)
     place = (group.location_name or "")[:LIST_PLACE_CHARS].rstrip()

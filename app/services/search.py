@@ -54,7 +54,7 @@ def find_groups(
         return SearchOutcome(zip_known=False, results=[], in_person_found=False)
     nearby = _in_person(session, (place.latitude, place.longitude), now)
     remote = _remote(session, now, channel)
-    meetings = _next_meetings(session, [g for g, _ in nearby] + remote, now)
+    meetings = next_meetings(session, [g for g, _ in nearby] + remote, now)
     in_person = [Result(g, meetings.get(g.id), miles) for g, miles in nearby]
     by_phone = [Result(g, meetings.get(g.id), None) for g in remote]
     ordered = _order_in_person(in_person, language) + _order_remote(by_phone, language)
@@ -62,7 +62,13 @@ def find_groups(
 
 
 def next_meeting(session: Session, group: Group, now: datetime) -> Meeting | None:
-    return _next_meetings(session, [group], now).get(group.id)
+    """One group's next meeting (as ``next_meetings``), by the plain index-ordered query."""
+    return session.scalar(
+        select(Meeting)
+        .where(*_upcoming([group], now))
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
 
 
 def topics_in(results: list[Result], limit: int = 4) -> list[str]:
@@ -140,15 +146,11 @@ def _remote(session: Session, now: datetime, channel: Channel) -> list[Group]:
     return list(session.scalars(select(Group).where(*_listed(now), or_(*reachable))))
 
 
-def _next_meetings(session: Session, groups: list[Group], now: datetime) -> dict[int, Meeting]:
+def next_meetings(session: Session, groups: list[Group], now: datetime) -> dict[int, Meeting]:
     """Each group's next meeting in one query (through the meetings' start index)."""
     if not groups:
         return {}
-    window = (
-        Meeting.group_id.in_([g.id for g in groups]),
-        Meeting.status == MeetingStatus.SCHEDULED,
-        Meeting.starts_at >= now - LATE_ARRIVAL,
-    )
+    window = _upcoming(groups, now)
     first = (
         select(Meeting.group_id, func.min(Meeting.starts_at).label("first"))
         .where(*window)
@@ -161,6 +163,15 @@ def _next_meetings(session: Session, groups: list[Group], now: datetime) -> dict
         )
     )
     return {m.group_id: m for m in rows if m.status is MeetingStatus.SCHEDULED}
+
+
+def _upcoming(groups: list[Group], now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Meetings that count as next: scheduled, not started or started at most 15 minutes ago."""
+    return (
+        Meeting.group_id.in_([g.id for g in groups]),
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.starts_at >= now - LATE_ARRIVAL,
+    )
 
 
 # --------------------------------------------------------------------------- order

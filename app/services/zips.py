@@ -1,7 +1,8 @@
 """The offline ZIP table (SPEC §11): ZIP → latitude, longitude and time zone, no network.
 
 Backed by the ``zipcodes`` package, which ships the US table inside its wheel. Its first lookup
-in a process loads the table (under a second); later ones take microseconds.
+in a process loads the table (0.2 to 0.6 s of CPU, about 55 MiB); later ones take microseconds.
+An app that serves webhooks loads it at start (``load_table``): a web worker pays, not a caller.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class ZipPlace:
     latitude: float
     longitude: float
     timezone: str
+
+
+def load_table() -> None:
+    zipcodes.is_real("00000")
 
 
 @lru_cache(maxsize=4096)

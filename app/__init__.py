@@ -73,7 +73,9 @@ def _bind_services(config: Any) -> Phoneline:
     connection = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
     database = make_database(config.database_url)
     queues = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
-    outbox_kick.install(database.sessions, queues)
+    # The kick runs inside webhooks: its own client, so a hung Redis costs half a second.
+    quick = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    outbox_kick.install(database.sessions, Queue("replies", connection=quick))
     return Phoneline(
         config=config,
         db=database,

@@ -12,12 +12,11 @@ database and the sweep sends it when a worker can.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 import redis
 from rq import Queue
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from app.models import OutboxItem
 
@@ -31,10 +30,10 @@ def remember(session: Session, item: OutboxItem) -> None:
     session.info.setdefault(_PENDING, []).append(item.id)
 
 
-def install(sessions: sessionmaker[Session], queue_of: Mapping[str, Queue]) -> None:
+def install(sessions: sessionmaker[Session], queue: Queue) -> None:
     """Hand remembered rows to RQ after their transaction commits (never before: a worker
-    must find the row it is given)."""
-    queue = queue_of["replies"]
+    must find the row it is given). ``queue`` should sit on a connection with a short timeout:
+    the webhook waits for this, and a hung Redis must cost it under a second, not ten."""
 
     def after_commit(session: Session) -> None:
         ids = session.info.pop(_PENDING, None)
@@ -50,8 +49,11 @@ def install(sessions: sessionmaker[Session], queue_of: Mapping[str, Queue]) -> N
         except redis.RedisError as error:
             log.warning("kick lost (%s); the sweep will send rows", type(error).__name__)
 
-    def forget(session: Session, *_: object) -> None:
-        session.info.pop(_PENDING, None)
+    def forget(session: Session, previous: SessionTransaction) -> None:
+        # A savepoint rolled back (a dedupe key already taken) undoes only its own row, which
+        # never reached the list; the rows remembered before it still commit.
+        if not previous.nested:
+            session.info.pop(_PENDING, None)
 
     event.listen(sessions, "after_commit", after_commit)
     event.listen(sessions, "after_soft_rollback", forget)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Blueprint, Response, abort, request
 from rq import Retry
 
@@ -84,13 +85,18 @@ def amd_status() -> Response:
     outbox_id = _outbox_id()
     verdict = request.form["AnsweredBy"]
     if verdict in MACHINE_VERDICTS:
-        phoneline().queues["replies"].enqueue(
-            "workers.reminder_calls.on_machine",
-            outbox_id,
-            request.form["CallSid"],
-            job_id=f"amd-{outbox_id}",
-            result_ttl=0,
-            retry=Retry(max=2, interval=1),
-        )
+        try:
+            phoneline().queues["replies"].enqueue(
+                "workers.reminder_calls.on_machine",
+                outbox_id,
+                request.form["CallSid"],
+                job_id=f"amd-{outbox_id}",
+                result_ttl=0,
+                retry=Retry(max=2, interval=1),
+            )
+        except redis.RedisError as error:
+            # Nothing can act on the verdict now: the neutral reminder (alias only) plays on
+            # to the machine and ends with the line's number. Still answer Twilio.
+            log.warning("amd outbox=%s verdict lost (%s)", outbox_id, type(error).__name__)
     log.info("amd outbox=%s verdict=%s", outbox_id, verdict)
     return Response(status=204)

@@ -45,8 +45,15 @@ def sweep_once(database: Database, now: datetime | None = None) -> dict[str, int
     now = now or utcnow()
     done: dict[str, int] = {}
     for name, task in TASKS.items():
-        with database.session() as session:
-            done[name] = task(session, now)
+        try:
+            with database.session() as session:
+                done[name] = task(session, now)
+        except Exception as error:  # noqa: BLE001 - one failing task must not stop the rest
+            # An exception escaping RQ's heartbeat ends the worker, and every task would fail
+            # again on the next sweep: log the task and the error's type only (its message may
+            # hold data), and let the other tasks and the worker go on.
+            log.error("sweep task %s failed: %s", name, type(error).__name__)
+            done[name] = 0
     if any(done.values()):
         log.info("sweep %s", " ".join(f"{k}={v}" for k, v in done.items() if v))
     return done

@@ -219,14 +219,30 @@ def screen(ctx: CallContext, callback_id: int, base: str) -> VoiceResponse:
     voicemail if the member allowed one, then hang up (the line speaks, never the facilitator)."""
     leg = member_leg(ctx, callback_id, base)
     if leg is None:
-        response = VoiceResponse()
-        response.hangup()
-        return response
+        return _neutral_goodbye(ctx, callback_id)
     leg.ask_for_one("screen", "/screen/answer")
     if leg.request.voicemail_ok:
         leg.say("voicemail")
     leg.response.hangup()
     return leg.response
+
+
+def _neutral_goodbye(ctx: CallContext, callback_id: int) -> VoiceResponse:
+    """The request was closed or released while the member's phone rang: whoever answered
+    hears who called and the line's number (never silence, never the group), then goodbye."""
+    request = ctx.session.get(CallbackRequest, callback_id)
+    language = request.language if request is not None else "en"
+    language = language if ctx.catalog.has(language) else "en"
+    response = VoiceResponse()
+    text = ctx.catalog.render(
+        language,
+        "voice.callback_call.voicemail",
+        line_name=ctx.config.line_name,
+        line_number=speaking.phone(ctx.config.phone_number),
+    )
+    say(response, Spoken(text, ctx.catalog.meta[language]))
+    response.hangup()
+    return response
 
 
 def screen_answer(

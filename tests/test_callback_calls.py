@@ -205,3 +205,18 @@ def test_the_privacy_scan_catches_a_number_in_any_format():
     for written in ("+14155550100", "(415) 555-0100", "415.555.0100", "555 0100", "4155550100"):
         assert facilitator_scan.leaks_in(f"call {written} now", [MEMBER]) == [MEMBER]
     assert facilitator_scan.leaks_in("request 123456, Spanish", [MEMBER]) == []
+
+
+def test_a_member_answering_after_the_request_closed_hears_who_called_not_silence(twilio):
+    answer = twilio.post(
+        "/twilio/voice/outbound/callback/screen?c=424242",
+        {
+            "CallSid": "CA" + "4" * 32,
+            "From": LINE_NUMBER,
+            "To": MEMBER,
+            "Direction": "outbound-api",
+            "AccountSid": "AC" + "0" * 32,
+        },
+    )
+    said = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "returning your call" in said and "<Hangup" in said

@@ -5,8 +5,10 @@ local if that is before the start; else coordinators see who could not be told i
 from datetime import timedelta
 
 import time_machine
+from flask import current_app
 from sqlalchemy import select
 
+from app.extensions import phoneline
 from app.models import (
     OutboxItem,
     OutboxPurpose,
@@ -27,6 +29,8 @@ from tests.reminder_support import (
     rsvp_with_reminders,
     settings,  # noqa: F401 - the fixture: no send cap
 )
+from tests.test_reminders_send import _wait_for_a_job as wait_for_a_job
+from workers.worker import run_worker
 
 WORDING = meetings.Wording(load_catalog(), "Community Support Line", TIMES)
 PHONE = "+12125550147"
@@ -105,3 +109,23 @@ def test_a_member_reminded_by_call_is_told_of_a_cancellation_by_call(session, si
     assert "Tuesday evening group on Tuesday, November 10, at 6:30 PM is cancelled" in said
     assert "Our number is" in said
     assert notice(session).status in (OutboxStatus.DELIVERED, OutboxStatus.SENT)
+
+
+def test_a_notice_call_answered_by_a_machine_leaves_nothing_without_voicemail_consent(
+    session, simulator
+):
+    cancelled_at(
+        session,
+        local(2026, 11, 9, 12, 0),
+        local(2026, 11, 10, 18, 30),
+        reminder_channel=ReminderChannel.CALL,
+        voicemail_ok=False,
+    )
+    simulator.phone(PHONE).answers_as_machine()
+    simulator.machine_grace = 20.0  # the verdict's job runs in a worker, not in the simulator
+    with time_machine.travel(local(2026, 11, 9, 12, 0, 5)):
+        run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
+        wait_for_a_job(phoneline().queues["replies"])
+        deliver(simulator)
+    (call,) = simulator.calls_to(PHONE)
+    assert call.said() == []

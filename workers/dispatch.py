@@ -188,16 +188,19 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
     if claimed.kind is OutboxKind.SMS:
         callback = f"{base}/twilio/status/message?o={claimed.id}"
         return ext.gateway.send_sms(claimed.recipient, claimed.body, callback).sid
-    # Reminder calls run answering-machine detection in the background: the message starts at
-    # once, and a machine's verdict moves the call to a voicemail or hangs it up (SPEC §9).
+    # Reminder and notice calls run answering-machine detection in the background: the message
+    # starts at once, and a machine's verdict moves the call to the neutral voicemail (if the
+    # member allowed one) or hangs it up (SPEC §9).
     amd = f"{base}/twilio/status/amd?o={claimed.id}"
     return ext.gateway.start_call(
         claimed.recipient,
         base + claimed.body,
         status_callback=f"{base}/twilio/status/call?o={claimed.id}",
-        async_amd_callback=amd if claimed.purpose is OutboxPurpose.REMINDER else None,
+        async_amd_callback=amd if claimed.purpose in ANSWERING_MACHINE_CHECKED else None,
     ).sid
 
+
+ANSWERING_MACHINE_CHECKED = frozenset({OutboxPurpose.REMINDER, OutboxPurpose.NOTICE})
 
 # The voice flow an outbound call of each purpose opens with (call_flows/ serves them). For a
 # call row the "body" is this path with its query: stored like a text's body, it is what

@@ -66,6 +66,16 @@ def test_that_notice_still_goes_when_the_worker_reaches_it_after_2000(session, s
     assert len(simulator.messages_to(PHONE)) == 1
 
 
+def test_a_notice_a_worker_reaches_in_the_night_waits_for_0800_not_at_once(session, simulator):
+    cancelled_at(session, local(2026, 11, 9, 15, 0), local(2026, 11, 10, 8, 30))
+    with time_machine.travel(local(2026, 11, 10, 2, 0)):  # the workers were down until 2 AM
+        deliver(simulator)
+    assert simulator.messages_to(PHONE) == []
+    with time_machine.travel(local(2026, 11, 10, 8, 0, 5)):
+        deliver(simulator)
+    assert len(simulator.messages_to(PHONE)) == 1
+
+
 def test_a_cancel_made_in_quiet_hours_waits_for_0800_when_that_is_before_the_start(
     session, simulator
 ):

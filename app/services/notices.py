@@ -2,7 +2,8 @@
 hours, and the member moved up from the waitlist.
 
 A cancel or move notice that quiet hours would hold until after the meeting starts goes out at
-once if the change was made before quiet hours began; if it was made inside them it goes at
+once if the change was made before quiet hours began (and the worker reaches it within an hour
+of the change); if it was made inside them, or reached later, it goes at
 08:00 local when that is still before the start, and otherwise coordinators see who could not be
 told in time (``StaffNoticeKind.LATE_NOTICE``). A notice's deadline is the meeting's start, or
 for a move the earlier of the old and new starts (``params["deadline"]``, ISO 8601).
@@ -34,6 +35,10 @@ from app.services.outbox import Outgoing
 PROMOTED_TEMPLATE = "waitlist.promoted"
 CONSENT_TEMPLATE = "waitlist.notice_consent"
 MORNING = time(8, 0)
+# "At once" is for a change just made before quiet hours. A notice a worker reaches later than
+# this (an outage, a backlog) is past "at once": it takes the 08:00 rule like a change made at
+# night, so nobody's phone rings at 2 AM for a change made in the afternoon.
+GRACE = timedelta(hours=1)
 
 
 def late_notice_time(
@@ -48,7 +53,7 @@ def late_notice_time(
     deadline = _deadline(session, item)
     if deadline is None or later < deadline:
         return later
-    if not quiet_hours.is_quiet(item.created_at, zone, window):
+    if not quiet_hours.is_quiet(item.created_at, zone, window) and now - item.created_at <= GRACE:
         return now
     morning = max(next_morning(now, zone), now)
     if morning < deadline:

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from app.models import (
     StaffNoticeKind,
 )
 from app.prompts import Catalog
-from app.services import callback_alerts, callbacks, members, outbox, staff
+from app.services import callback_alerts, callbacks, meetings, members, outbox, quiet_hours, staff
 from app.services.outbox import Outgoing
 from sms.grammar import words
 from sms.keywords import Keyword
@@ -177,6 +177,9 @@ def _call(text: Text, code: str) -> str:
     request = _held(text, code)
     if isinstance(request, str):
         return request
+    night = _members_night(text, request)
+    if night is not None:
+        return text.say("member_night", code=code, time=night)
     outbox.enqueue(
         text.session,
         Outgoing(
@@ -192,6 +195,23 @@ def _call(text: Text, code: str) -> str:
         ),
     )
     return text.say("calling", code=code)
+
+
+# SPEC §9: only "a callback the member asked for just now" and urgent requests ring through
+# quiet hours; an ordinary request from hours ago waits for the member's morning.
+JUST_NOW = timedelta(minutes=10)
+
+
+def _members_night(text: Text, request: CallbackRequest) -> str | None:
+    """The member's local time their quiet hours end, if they are inside them now."""
+    if request.urgent or text.now - request.created_at <= JUST_NOW:
+        return None
+    member = request.member
+    zone = quiet_hours.recipient_zone(member.phone, member.zip, text.config.line_timezone)
+    if not quiet_hours.is_quiet(text.now, zone, text.config.quiet_hours):
+        return None
+    ends = quiet_hours.next_allowed(text.now, zone, text.config.quiet_hours).astimezone(zone)
+    return meetings.describe_time(text.catalog, text.language, ends.time())
 
 
 def _done(text: Text, code: str) -> str:

@@ -2,9 +2,11 @@
 who is told what, and a facilitator's opt-out. Replies are read off the webhook; texts the line
 sends later are read off the outbox, rendered as the workers would render them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app import segments
@@ -220,3 +222,19 @@ def test_a_long_list_fits_the_reply_budget_and_says_how_many_more(session, ana):
     (reply,) = ana.text("LIST")
     assert "more. Yours: none." in reply
     assert segments.fits(reply, "en")
+
+
+def test_an_old_request_is_not_called_back_in_the_members_night(twilio, session, ana):
+    los_angeles = ZoneInfo("America/Los_Angeles")  # the member's 415 number
+    with time_machine.travel(datetime(2026, 11, 10, 15, 0, tzinfo=los_angeles)):
+        member_asks(twilio)
+        code = request_row(session).code
+        ana.text(f"CLAIM {code}")
+    with time_machine.travel(datetime(2026, 11, 10, 23, 30, tzinfo=los_angeles)):
+        assert ana.text(f"CALL {code}") == [
+            f"It is night where the member is. Please text CALL {code} after 9:00 AM, their time."
+        ]
+    calls = select(OutboxItem).where(OutboxItem.kind == OutboxKind.CALL)
+    assert fresh(session).scalars(calls).all() == []
+    with time_machine.travel(datetime(2026, 11, 11, 9, 5, tzinfo=los_angeles)):
+        assert ana.text(f"CALL {code}")[0].startswith("The line is calling you now")

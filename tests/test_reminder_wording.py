@@ -103,6 +103,21 @@ def test_a_reminder_names_the_place_by_its_address_when_its_name_tells_the_topic
     assert reminders.place(group, CATALOG, "en") == group.address
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Caregiver Resource Center",
+        "Veteran Hall",
+        "Centro de Depresión y Ansiedad",
+        "Hospice of the Valley",
+        "Casa de Recuperación",
+    ],
+)
+def test_a_place_name_that_hints_at_a_reason_to_come_is_replaced_by_its_address(session, name):
+    group = new_york_group(session, location_name=name)
+    assert reminders.place(group, CATALOG, "en") == group.address
+
+
 def test_a_phone_group_is_reminded_as_by_phone(session):
     from app.models import GroupFormat
 

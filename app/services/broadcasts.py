@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -185,7 +186,8 @@ def _language_text(
 
 def topic_words(group: Group, texts: Any) -> list[str]:
     """Words that would tell a reader what the group is about (SPEC §9, neutral wording): the
-    directory's topics and the words of the group's own name that are not in its alias."""
+    directory's topics, the words of the group's own name that are not in its alias, and the
+    word stems of ``SENSITIVE_STEMS`` in English and Spanish (case and accents folded)."""
     alias = set(_words(group.alias))
     named = {w for w in _words(group.name) if len(w) > 3 and w not in alias}
     suspect = {t for t in TOPICS if t != "general"} | named
@@ -193,11 +195,75 @@ def topic_words(group: Group, texts: Any) -> list[str]:
     for text in texts:
         words = set(_words(text))
         found |= {t for t in suspect if t in words or f"{t}s" in words}
+        found |= {w for w in words if w.startswith(SENSITIVE_STEMS)}
     return sorted(found)
 
 
+# Beginnings of words that name a reason to come to a support group, in the languages the line
+# speaks: "Caregiver Resource Center", "Veteran Hall" or "Centro de Depresion" as a place name
+# would say more than an alias may. Deliberately broad: a false alarm costs the place name
+# (the address is used instead); a miss tells a stranger reading the phone why the member goes.
+SENSITIVE_STEMS = (
+    "anxi",
+    "ansied",
+    "depres",
+    "grief",
+    "griev",
+    "bereave",
+    "mourn",
+    "hospice",
+    "duelo",
+    "luto",
+    "caregiv",
+    "cuidador",
+    "trauma",
+    "ptsd",
+    "abuse",
+    "abuso",
+    "assault",
+    "bipolar",
+    "recover",
+    "recupera",
+    "addict",
+    "adicci",
+    "sober",
+    "sobri",
+    "alcohol",
+    "narcot",
+    "substance",
+    "rehab",
+    "lgbt",
+    "gay",
+    "lesbian",
+    "queer",
+    "transgender",
+    "veteran",
+    "veterano",
+    "suicid",
+    "mental",
+    "psych",
+    "psiqui",
+    "behavioral",
+    "crisis",
+    "overdose",
+    "sobredosis",
+    "widow",
+    "viud",
+    "cancer",
+    "hiv",
+    "vih",
+    "eating",
+    "schizo",
+    "esquizo",
+    "ocd",
+    "autism",
+    "autis",
+)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.lower())
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return re.findall(r"[a-z]+", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
 def content_hash(target: Target, texts: dict[str, str]) -> str:

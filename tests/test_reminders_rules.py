@@ -84,3 +84,23 @@ def test_the_waitlist_moves_up_only_until_two_hours_before_the_start(session):
     rsvps.cancel(session, seated.id, local(2026, 11, 10, 16, 31))
     session.commit()
     assert fresh(session).get(Rsvp, waiting.id).status is RsvpStatus.WAITLISTED
+
+
+def test_after_a_long_outage_only_the_latest_reminder_goes(session, simulator):
+    person = member(session)
+    rsvp_with_reminders(session, person, meeting_at(session, local(*START)), PLANNED)
+    with time_machine.travel(local(2026, 11, 10, 16, 31)):  # both the 1d and the 2h are due
+        deliver(simulator)
+    assert len(simulator.messages_to(person.phone)) == 1
+
+
+def test_an_older_reminder_never_goes_after_a_newer_one_went(session, simulator):
+    person = member(session)
+    rsvp_with_reminders(session, person, meeting_at(session, local(*START)), PLANNED)
+    day_before, two_hours = sorted(reminder_rows(session), key=lambda r: r.due_at)
+    two_hours.status = OutboxStatus.DELIVERED  # another worker's thread got to it first
+    session.commit()
+    with time_machine.travel(local(2026, 11, 10, 16, 35)):
+        deliver(simulator)
+    assert simulator.messages_to(person.phone) == []
+    assert fresh(session).get(type(day_before), day_before.id).status is OutboxStatus.SKIPPED

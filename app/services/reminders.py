@@ -223,6 +223,7 @@ def _reminders_to(session: Session, item: OutboxItem) -> list[Any]:
     return list(
         session.execute(
             select(
+                OutboxItem.id,
                 OutboxItem.rsvp_id,
                 OutboxItem.kind,
                 OutboxItem.status,
@@ -247,10 +248,14 @@ class History:
     rows: list[Any]
 
     def overtaken(self, item: OutboxItem, now: datetime) -> bool:
-        """A later reminder of the same RSVP is due too (workers were down past this one's
-        time): only the latest goes, never two at once."""
+        """A later reminder of the same RSVP is due too, or already went (workers were down
+        past this one's time, or two offsets met at the end of quiet hours): only the latest
+        goes, never two at once and never an older one after a newer. Equal times: the later
+        row wins."""
         return any(
-            row.rsvp_id == item.rsvp_id and item.due_at < row.due_at <= now and row.status in _LIVE
+            row.rsvp_id == item.rsvp_id
+            and (row.due_at, row.id) > (item.due_at, item.id)
+            and ((row.status in _LIVE and row.due_at <= now) or row.status in _WENT_OUT)
             for row in self.rows
         )
 

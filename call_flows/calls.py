@@ -9,6 +9,7 @@ the one thing that cannot be rebuilt from the database, and the notice is the sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -132,7 +133,9 @@ def _page(ctx: CallContext, state: CallState, node: Waiting, base_url: str) -> P
 
 
 def _key(call_sid: str) -> str:
-    return f"phoneline:call:{call_sid}"
+    # Hashed: a CallSid is whatever the request carried, and nothing a request sends may
+    # become readable text in Redis (a forged one could be a phone number).
+    return f"phoneline:call:{hashlib.sha256(call_sid.encode()).hexdigest()[:32]}"
 
 
 def load_state(ctx: CallContext) -> CallState | None:

@@ -36,8 +36,8 @@ from app.services import members, recordings, staff, stats
 from tests import factories
 from tests.conftest import fresh
 from tests.console_support import PASSWORD, account, post, sign_in, token
+from tests.facilitator_scan import leaks_in
 from tests.outbox_support import SECRET, grant
-from tests.privacy_scan import leaks_in
 
 COORDINATOR = "lee@example.org"
 FACILITATOR = "ana@example.org"

@@ -14,6 +14,8 @@ from app.models import (
     CallbackRequest,
     Group,
     GroupFacilitator,
+    GroupFormat,
+    Meeting,
     MeetingStatus,
     OutboxItem,
     OutboxPurpose,
@@ -61,6 +63,8 @@ def form_of(group: Group, **changes: object) -> dict[str, object]:
         "address": group.address or "",
         "zip": group.zip or "",
         "notes": group.notes or "",
+        "dial_in_number": group.dial_in_number or "",
+        "dial_in_code": group.dial_in_code or "",
         "capacity": "" if group.capacity is None else str(group.capacity),
         "topics": list(group.topics),
         "audience": list(group.audience),
@@ -181,6 +185,35 @@ def test_making_a_group_inactive_cancels_its_meetings_to_come_with_notices(
     meeting = db.get(Rsvp, full_meeting[0].id).meeting
     assert meeting.status is MeetingStatus.CANCELLED and not db.get(Group, group.id).active
     assert len(db.scalars(select(OutboxItem)).all()) == 3
+
+
+def test_a_group_made_active_again_has_its_meetings_planned(coordinator, session, group):
+    group.active = False
+    session.commit()
+    assert edit(coordinator, group, active="yes").status_code == 302
+    planned = fresh(session).scalars(select(Meeting).where(Meeting.group_id == group.id)).all()
+    assert planned and all(m.status is MeetingStatus.SCHEDULED for m in planned)
+
+
+def test_a_phone_group_has_dial_in_fields_checked_as_a_file_is(coordinator, session, people):
+    phone = factories.group(
+        session,
+        slug="by-phone",
+        format=GroupFormat.PHONE,
+        location_name=None,
+        address=None,
+        zip=None,
+        dial_in_number="+14155550999",
+        dial_in_code="123456",
+    )
+    session.commit()
+    page = coordinator.get("/console/groups/by-phone/edit").get_data(as_text=True)
+    assert 'id="f-dial_in_number"' in page and 'id="f-location_name"' not in page
+    refused = edit(coordinator, phone, dial_in_code="12-34", dial_in_number="")
+    text = refused.get_data(as_text=True)
+    assert 'id="err-dial_in_code">Digits only' in text and 'id="err-dial_in_number">Fill' in text
+    assert edit(coordinator, phone, dial_in_number="(415) 555-0998").status_code == 302
+    assert fresh(session).get(Group, phone.id).dial_in_number == "+14155550998"
 
 
 # --- facilitators --------------------------------------------------------------------------------

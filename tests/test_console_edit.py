@@ -113,11 +113,17 @@ def test_an_alias_with_a_topic_word_is_refused_next_to_the_field_and_nothing_cha
 
 def test_every_wrong_field_is_shown_at_once_by_the_importers_rules(coordinator, session, group):
     wrong = {"name": "A" * 33, "zip": "00000", "capacity": "lots", "topics": []}
-    page = edit(coordinator, group, notes="Café door", **wrong).get_data(as_text=True)
+    wrong |= {"address": "Ōak St", "location_name": "Library \U0001f600"}
+    page = edit(coordinator, group, notes="Café door", **wrong)
+    page = page.get_data(as_text=True)
     assert 'id="err-name">At most 32 characters (this has 33)' in page
     assert 'id="err-zip">Not a US ZIP code the line knows' in page
     assert 'id="err-capacity">Write a whole number from 1 to 1000' in page
-    assert 'id="err-notes">"é" cannot be sent in a text message' not in page  # é is GSM-7
+    assert 'id="err-notes"' not in page  # é is GSM-7
+    assert (
+        'id="err-address">&#34;Ō&#34; cannot be sent in a text message; write &#34;O&#34;' in page
+    )
+    assert 'id="err-location_name">&#34;\U0001f600&#34; cannot be sent in a text message.<' in page
     assert 'id="err-topics">Choose at least one.' in page
     assert fresh(session).get(Group, group.id).name == "Hope Circle"
 

@@ -93,7 +93,9 @@ def gsm7_text(value: str, limit: int) -> str:
         plain = _plain(foreign[0])
         hint = f'; write "{plain}"' if plain else ""
         message = f'"{foreign[0]}" is not a GSM-7 character{hint}'
-        raise Invalid("not_gsm7", message, character=foreign[0], plain=plain or "-")
+        if plain:
+            raise Invalid("not_gsm7_plain", message, character=foreign[0], plain=plain)
+        raise Invalid("not_gsm7", message, character=foreign[0])
     septets = len(value) + sum(ch in _GSM7_EXTENDED for ch in value)
     if septets > limit:
         message = f"at most {limit} characters (this has {septets})"

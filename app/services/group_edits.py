@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ TEXT_FIELDS = (
 )  # fmt: skip
 LIST_FIELDS = ("topics", "audience", "accessibility", "languages")
 _DERIVED = {"latitude", "longitude"}  # follow the ZIP; not a field of the form
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -147,14 +149,14 @@ def _location(form: Form, needed: bool, checked: Checked) -> None:
     checked.take("location_name", lambda: _text(form, "location_name", 40))
     checked.take("address", lambda: _text(form, "address", 60))
     checked.take("notes", lambda: _optional_text(form, "notes", 60))
-    try:
-        place = directory.zip_place(_typed(form, "zip")) if _typed(form, "zip") else None
-        if place is None:
-            raise directory.required()
-    except Invalid as refused:
-        checked.problems["zip"] = refused
-        return
-    checked.values |= {"zip": place.zip, "latitude": place.latitude, "longitude": place.longitude}
+    checked.take("zip", lambda: _needed(_typed(form, "zip"), directory.zip_place))
+    place = checked.values.get("zip")
+    if place is not None:  # the ZIP's place comes with it, as from a file
+        checked.values |= {
+            "zip": place.zip,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+        }
 
 
 def _dial_in(form: Form, needed: bool, checked: Checked, region: str) -> None:
@@ -163,15 +165,16 @@ def _dial_in(form: Form, needed: bool, checked: Checked, region: str) -> None:
         return
     number = _typed(form, "dial_in_number")
     checked.take(
-        "dial_in_number",
-        lambda: directory.phone_number(number, region) if number else _raise_required(),
+        "dial_in_number", lambda: _needed(number, partial(directory.phone_number, region=region))
     )
     code = _typed(form, "dial_in_code")
     checked.take("dial_in_code", lambda: directory.dial_in_code(code) if code else None)
 
 
-def _raise_required() -> str:
-    raise directory.required()
+def _needed(typed: str, rule: Callable[[str], T]) -> T:
+    if not typed:
+        raise directory.required()
+    return rule(typed)
 
 
 # --------------------------------------------------------------------------- saving

@@ -308,6 +308,29 @@ def test_a_broadcast_is_composed_sent_and_followed_to_done(browser, served):
     page.close()
 
 
+def test_a_coordinator_fixes_a_groups_notes_from_the_form_and_sees_them_on_its_page(
+    browser, served
+):
+    base, _ = served
+    page = signed_in(browser, base, COORDINATOR)
+    page.goto(f"{base}/console/groups/{GROUP}")
+    page.get_by_role("link", name="Edit this group").click()
+    page.get_by_label("Notes for arriving (door, room)").fill("Side door, room 5")
+    alias = page.get_by_label("Alias (sent in texts)")
+    alias.fill("Grief night")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#err-alias").wait_for()
+    assert "may not name a topic (grief)" in page.locator("#err-alias").inner_text()
+    assert page.get_by_label("Notes for arriving (door, room)").input_value() == "Side door, room 5"
+    page.get_by_label("Alias (sent in texts)").fill("Tuesday evening group")
+    page.get_by_role("button", name="Save changes").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Side door, room 5" in page.locator("#group-location").inner_text()
+    assert "Saved: 1 fields changed" in page.locator(".flash.done").inner_text()
+    page.close()
+
+
 def test_a_facilitator_cannot_open_the_members_page(browser, served):
     base, _ = served
     page = signed_in(browser, base, FACILITATOR)
@@ -338,7 +361,8 @@ def test_every_page_labels_its_controls_and_fits_a_small_laptop_screen(browser, 
     base, _ = served
     page = signed_in(browser, base, COORDINATOR)
     paths = ["/", "/groups", f"/groups/{GROUP}", "/directory", "/broadcasts", "/broadcasts/new"]
-    paths += ["/callbacks", "/members", "/reports", "/audit"]
+    paths += ["/callbacks", "/members", "/reports", "/audit", f"/groups/{GROUP}/edit"]
+    paths += ["/facilitators"]
     for path in paths:
         page.goto(f"{base}/console{path}")
         assert page.evaluate(UNLABELLED) == [], path

@@ -65,6 +65,8 @@ def register(app: Flask) -> None:
         auth,
         broadcasting,
         dashboard,
+        facilitators,
+        group_edit,
         groups,
         members,
         queue,

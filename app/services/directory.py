@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ruamel.yaml import YAML
@@ -65,6 +65,87 @@ _GSM7_BASIC = set(
 # The extension table: allowed, but each costs two of a text's 160 characters.
 _GSM7_EXTENDED = set("^{}\\[~]|€")
 _QUOTED = (DoubleQuotedScalarString, SingleQuotedScalarString)
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- field rules
+# One rule per kind of value, shared by the file reader below and the console's group form
+# (app/services/group_edits.py), so a value refused in one is refused in the other.
+
+
+class Invalid(ValueError):
+    """A value a rule refuses: ``message`` is the importer's wording, ``reason`` and
+    ``params`` let the console say it from its prompts."""
+
+    def __init__(self, reason: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.reason, self.message, self.params = reason, message, params
+
+
+def required() -> Invalid:
+    return Invalid("required", "is required")
+
+
+def gsm7_text(value: str, limit: int) -> str:
+    """Text that a GSM-7 text message can carry, at most ``limit`` septets."""
+    foreign = [ch for ch in value if ch not in _GSM7_BASIC | _GSM7_EXTENDED]
+    if foreign:
+        plain = _plain(foreign[0])
+        hint = f'; write "{plain}"' if plain else ""
+        message = f'"{foreign[0]}" is not a GSM-7 character{hint}'
+        if plain:
+            raise Invalid("not_gsm7_plain", message, character=foreign[0], plain=plain)
+        raise Invalid("not_gsm7", message, character=foreign[0])
+    septets = len(value) + sum(ch in _GSM7_EXTENDED for ch in value)
+    if septets > limit:
+        message = f"at most {limit} characters (this has {septets})"
+        raise Invalid("too_long", message, limit=limit, count=septets)
+    return value
+
+
+def neutral_alias(alias: str) -> str:
+    """An alias is sent unprompted (SPEC §9): it may not name a topic."""
+    words = set(re.findall(r"[a-z]+", alias.lower()))
+    topical = sorted(t for t in TOPICS if t in words or t.rstrip("s") in words)
+    if topical:
+        message = f"may not name a topic ({', '.join(topical)}): it is sent unprompted"
+        raise Invalid("topic_word", message, topics=", ".join(topical))
+    return alias
+
+
+def choice(item: object, allowed: list[str]) -> str:
+    if isinstance(item, str) and item in allowed:
+        return item
+    message = f"unknown {item!r}; choose from {', '.join(allowed)}"
+    raise Invalid("unknown_choice", message, item=str(item), allowed=", ".join(allowed))
+
+
+def whole_number(value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = f"write a whole number from {low} to {high}"
+        raise Invalid("whole_number", message, low=low, high=high)
+    return int(value)
+
+
+def phone_number(value: str, region: str) -> str:
+    # The number itself is never repeated in a message.
+    try:
+        return parse_number(value, region)
+    except InvalidNumber:
+        raise Invalid("bad_phone", "not a valid phone number") from None
+
+
+def zip_place(value: str) -> zips.ZipPlace:
+    place = zips.locate(value)
+    if place is None:
+        raise Invalid("unknown_zip", "not a US ZIP code this line knows (5 digits)")
+    return place
+
+
+def dial_in_code(value: str) -> str:
+    if not re.fullmatch(r"\d{1,20}", value):
+        raise Invalid("digits_only", "digits only, at most 20")
+    return value
 
 
 # --------------------------------------------------------------------------- what is read
@@ -152,7 +233,7 @@ class Node:
                 self.fail(str(key), "unknown field (check the spelling)")
 
     def missing(self, key: str) -> None:
-        self.source.fail(Problem(self.where(key), self.line, "is required"))
+        self.source.fail(Problem(self.where(key), self.line, required().message))
 
     def text(self, key: str, limit: int, required: bool = True) -> str | None:
         value = self.data.get(key)
@@ -166,17 +247,15 @@ class Node:
         return self._gsm7(key, value.strip(), limit)
 
     def _gsm7(self, key: str, value: str, limit: int) -> str | None:
-        foreign = [ch for ch in value if ch not in _GSM7_BASIC | _GSM7_EXTENDED]
-        if foreign:
-            plain = _plain(foreign[0])
-            hint = f'; write "{plain}"' if plain else ""
-            self.fail(key, f'"{foreign[0]}" is not a GSM-7 character{hint}')
+        return self.checked(key, lambda: gsm7_text(value, limit))
+
+    def checked(self, key: str, rule: Callable[[], T]) -> T | None:
+        """A shared field rule's answer, or None with its refusal recorded at ``key``."""
+        try:
+            return rule()
+        except Invalid as refused:
+            self.fail(key, refused.message)
             return None
-        septets = len(value) + sum(ch in _GSM7_EXTENDED for ch in value)
-        if septets > limit:
-            self.fail(key, f"at most {limit} characters (this has {septets})")
-            return None
-        return value
 
     def quoted(self, key: str, example: str, required: bool = True) -> str | None:
         """A value that must be a quoted string, so that 06511 stays 06511 and 18:30 text."""
@@ -206,10 +285,7 @@ class Node:
             if required:
                 self.missing(key)
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(key, f"write a whole number from {low} to {high}")
-            return None
-        return int(value)
+        return self.checked(key, lambda: whole_number(value, low, high))
 
     def day(self, key: str) -> date | None:
         value = self.data.get(key)
@@ -233,13 +309,13 @@ class Node:
         return [item for i, item in enumerate(value) if self.choice_at(key, value, i, allowed)]
 
     def choice_at(self, key: str, seq: CommentedSeq, i: int, allowed: list[str]) -> bool:
-        item = seq[i]
-        if isinstance(item, str) and item in allowed:
-            return True
-        line = int(seq.lc.item(i)[0]) + 1
-        message = f"unknown {item!r}; choose from {', '.join(allowed)}"
-        self.source.fail(Problem(f"{self.where(key)}[{i}]", line, message))
-        return False
+        try:
+            choice(seq[i], allowed)
+        except Invalid as refused:
+            line = int(seq.lc.item(i)[0]) + 1
+            self.source.fail(Problem(f"{self.where(key)}[{i}]", line, refused.message))
+            return False
+        return True
 
     def zone(self, key: str, required: bool) -> str | None:
         value = self.data.get(key)
@@ -255,15 +331,10 @@ class Node:
         return str(value)
 
     def phone(self, key: str, required: bool = True) -> str | None:
-        # The number itself is never repeated in a message.
         value = self.quoted(key, "+14155550123", required)
         if value is None:
             return None
-        try:
-            return parse_number(value, self.source.rules.region)
-        except InvalidNumber:
-            self.fail(key, "not a valid phone number")
-            return None
+        return self.checked(key, lambda: phone_number(value, self.source.rules.region))
 
     def mapping(self, key: str) -> Node | None:
         value = self.data.get(key)
@@ -473,12 +544,7 @@ def _alias(node: Node) -> str | None:
     alias = node.text("alias", 32)
     if alias is None:
         return None
-    words = set(re.findall(r"[a-z]+", alias.lower()))
-    topical = sorted(t for t in TOPICS if t in words or t.rstrip("s") in words)
-    if topical:
-        node.fail("alias", f"may not name a topic ({', '.join(topical)}): it is sent unprompted")
-        return None
-    return alias
+    return node.checked("alias", lambda: neutral_alias(alias))
 
 
 def _verified(node: Node) -> date | None:
@@ -524,10 +590,7 @@ def _zip_place(location: Node) -> zips.ZipPlace | None:
     value = location.quoted("zip", "")
     if value is None:
         return None
-    place = zips.locate(value)
-    if place is None:
-        location.fail("zip", "not a US ZIP code this line knows (5 digits)")
-    return place
+    return location.checked("zip", lambda: zip_place(value))
 
 
 def _dial_in(node: Node, required: bool) -> dict[str, Any]:
@@ -537,10 +600,8 @@ def _dial_in(node: Node, required: bool) -> dict[str, Any]:
             node.missing("dial_in")
         return {}
     dial_in.only({"number", "code"})
-    code = dial_in.quoted("code", "", required=False)
-    if code is not None and not re.fullmatch(r"\d{1,20}", code):
-        dial_in.fail("code", "digits only, at most 20")
-        code = None
+    raw = dial_in.quoted("code", "", required=False)
+    code = None if raw is None else dial_in.checked("code", lambda: dial_in_code(raw))
     return {"dial_in_number": dial_in.phone("number"), "dial_in_code": code}
 
 

@@ -114,6 +114,22 @@ def promote_next(session: Session, meeting: Meeting, now: datetime) -> Rsvp | No
     return first
 
 
+def seats_taken(session: Session, meeting_id: int) -> int:
+    """Confirmed RSVPs of a meeting, counted under its lock (the caller's transaction holds it)."""
+    _lock_meeting(session, meeting_id)
+    return _count(session, meeting_id, RsvpStatus.CONFIRMED)
+
+
+def fill_free_seats(session: Session, meeting_id: int, now: datetime) -> list[Rsvp]:
+    """Capacity grew: the waitlist moves up into every free seat, in order, each member told
+    as any promotion is told (``promote_next``)."""
+    meeting = _lock_meeting(session, meeting_id)
+    promoted: list[Rsvp] = []
+    while (moved := promote_next(session, meeting, now)) is not None:
+        promoted.append(moved)
+    return promoted
+
+
 def waitlist_position(session: Session, rsvp: Rsvp) -> int | None:
     if rsvp.status is not RsvpStatus.WAITLISTED:
         return None

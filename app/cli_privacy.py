@@ -40,11 +40,17 @@ def _phone(number: str) -> str:
 @click.command("consent")
 @click.argument("number")
 @click.option("--purpose", required=True, type=click.Choice([p.value for p in ConsentPurpose]))
-@click.option("--grant/--revoke", "granted", default=None, required=True)
+@click.option("--grant", is_flag=True, help="The member agreed.")
+@click.option("--revoke", is_flag=True, help="The member withdrew.")
 @click.option("--source", required=True, type=click.Choice(SOURCES), help="How it was given.")
 @with_appcontext
-def consent(number: str, purpose: str, granted: bool, source: str) -> None:
+def consent(number: str, purpose: str, grant: bool, revoke: bool, source: str) -> None:
     """Record consent given outside the line (on paper or in person)."""
+    # Two flags, not --grant/--revoke: a boolean pair defaults to one side, and a forgotten
+    # flag must not record a decision nobody made.
+    if grant == revoke:
+        raise click.UsageError("give exactly one of --grant or --revoke")
+    granted = grant
     phone = _phone(number)
     with db().session() as session:
         members.record_consent(

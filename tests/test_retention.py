@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.phones import number_hash
 from app.services import members
+from app.simulator.faults import Fault
 from tests import factories
 from tests.conftest import fresh
 from tests.test_privacy_cli import SECRET, sent_text
@@ -183,3 +184,17 @@ def test_every_workers_sweep_applies_retention_and_deletes_twilios_copy(app, ses
     assert inbound not in simulator.store.messages
     assert session.scalars(select(MessageDeletion)).all() == []
     assert first["apply_retention"] >= 1 and again["apply_retention"] == 0
+
+
+def test_a_failed_delete_at_twilio_is_tried_again_later(app, session, simulator):
+    simulator.text_line(PHONE, "HELP")
+    simulator.wait_idle()
+    inbound = fresh(session).scalars(select(InboundMessage.message_sid)).one()
+    simulator.add_fault(Fault(status=503, resource="Messages", method="DELETE"))
+    later = utcnow() + LONG_AGO
+    sweep_once(db(), later)
+    assert inbound in simulator.store.messages
+    assert fresh(session).scalars(select(MessageDeletion.attempts)).all() == [1]
+    sweep_once(db(), later + timedelta(minutes=11))
+    assert inbound not in simulator.store.messages
+    assert fresh(session).scalars(select(MessageDeletion)).all() == []

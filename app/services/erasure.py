@@ -23,7 +23,7 @@ from app.models import (
     RsvpStatus,
 )
 from app.phones import number_hash
-from app.services import conversations, message_deletions, recordings, rsvps
+from app.services import conversations, recordings, rsvps, twilio_deletions
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _forget_outbox(session: Session, member: Member) -> int:
         )
     ).all():
         if sid:
-            message_deletions.queue(session, sid, now)
+            twilio_deletions.queue_message(session, sid, now)
     return _count(session.execute(delete(OutboxItem).where(mine)))
 
 
@@ -88,7 +88,7 @@ def _forget_inbound(session: Session, sender_hash: str, keep_message_sid: str) -
     )
     now = utcnow()
     for sid in session.scalars(select(InboundMessage.message_sid).where(*theirs)).all():
-        message_deletions.queue(session, sid, now)
+        twilio_deletions.queue_message(session, sid, now)
     return _count(session.execute(delete(InboundMessage).where(*theirs)))
 
 

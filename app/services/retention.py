@@ -35,7 +35,7 @@ from app.models import (
     Rsvp,
     RsvpStatus,
 )
-from app.services import erasure, message_deletions
+from app.services import erasure, twilio_deletions
 
 BATCH = 200
 # Rows Twilio has accepted or that ended: what is still pending or in flight keeps its content.
@@ -88,7 +88,7 @@ def empty_outbox(session: Session, before: datetime, now: datetime, limit: int) 
     ).all()
     for row in rows:
         if row.twilio_sid and row.kind is OutboxKind.SMS:
-            message_deletions.queue(session, row.twilio_sid, now)
+            twilio_deletions.queue_message(session, row.twilio_sid, now)
         row.recipient = ""
         row.body = None
         row.params = {}
@@ -107,7 +107,7 @@ def delete_inbound(session: Session, before: datetime, now: datetime, limit: int
         .with_for_update(skip_locked=True)
     ).all()
     for _, sid in rows:
-        message_deletions.queue(session, sid, now)
+        twilio_deletions.queue_message(session, sid, now)
     session.execute(delete(InboundMessage).where(InboundMessage.id.in_([i for i, _ in rows])))
     return len(rows)
 

@@ -198,3 +198,11 @@ def test_a_failed_delete_at_twilio_is_tried_again_later(app, session, simulator)
     sweep_once(db(), later + timedelta(minutes=11))
     assert inbound not in simulator.store.messages
     assert fresh(session).scalars(select(MessageDeletion)).all() == []
+
+
+def test_a_member_who_only_ever_phones_counts_as_active(app, session, twilio):
+    inactive_member(session)
+    answer = twilio.call(From=PHONE)
+    assert answer.status_code == 200
+    retention_run(app)
+    assert fresh(session).scalars(select(Member.phone)).all() == [PHONE]

@@ -119,8 +119,11 @@ def delete_conversations(session: Session, before: datetime, limit: int) -> int:
         .order_by(Conversation.last_message_at)
         .limit(limit)
     ).all()
-    session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
-    return len(ids)
+    # The age is checked again in the DELETE: a text arriving meanwhile keeps its conversation.
+    result = session.execute(
+        delete(Conversation).where(Conversation.id.in_(ids), Conversation.last_message_at < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def drop_notes(session: Session, before: datetime, limit: int) -> int:

@@ -21,7 +21,6 @@ from sqlalchemy.sql.selectable import Exists
 
 from app.config import Config
 from app.models import (
-    FINAL_OUTBOX_STATES,
     OPEN_CALLBACK_STATES,
     Broadcast,
     CallbackRequest,
@@ -38,8 +37,9 @@ from app.models import (
 from app.services import erasure, twilio_deletions
 
 BATCH = 200
-# Rows Twilio has accepted or that ended: what is still pending or in flight keeps its content.
-SETTLED = (*FINAL_OUTBOX_STATES, OutboxStatus.SENT)
+# What is still pending or in flight keeps its content; rows Twilio accepted or that ended lose
+# it. Written as NOT IN so the planner reads the partial retention index, not a status index.
+UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def empty_outbox(session: Session, before: datetime, now: datetime, limit: int) 
         .where(
             OutboxItem.created_at < before,
             text("outbox.recipient != ''"),  # literal, so the partial index applies
-            OutboxItem.status.in_(SETTLED),
+            OutboxItem.status.not_in(UNSETTLED),
         )
         .order_by(OutboxItem.created_at)
         .limit(limit)

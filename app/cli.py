@@ -182,5 +182,9 @@ from app.cli_users import users_group as _users  # noqa: E402
 
 cli.add_command(_users)
 
+from app.cli_privacy import add_to as _add_privacy_commands  # noqa: E402
+
+_add_privacy_commands(cli)
+
 if __name__ == "__main__":
     main()

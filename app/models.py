@@ -273,6 +273,13 @@ class CallbackRequest(Base):
         Index("ix_callback_escalation", "status", "next_escalation_at"),
         Index("ix_callback_recording_fetch", "recording_fetch_at"),
         Index("ix_callback_recording_purge", "recording_purge_at"),
+        # Requests still holding a note, for the retention job (SPEC §12).
+        Index(
+            "ix_callback_note_retention",
+            "created_at",
+            sqlite_where=text("note IS NOT NULL"),
+            postgresql_where=text("note IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -319,6 +326,18 @@ class RecordingDeletion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recording_sid: Mapped[str] = mapped_column(String(40), unique=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MessageDeletion(Base):
+    """A message to delete at Twilio (its record there holds the body and the number): past
+    ``RETENTION_MESSAGES``, or its member was erased. Only the SID, like ``RecordingDeletion``."""
+
+    __tablename__ = "message_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(40), unique=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -373,6 +392,14 @@ class OutboxItem(Base):
         Index("ix_outbox_broadcast", "broadcast_id", "status"),
         Index("ix_outbox_check", "status", "next_check_at"),
         Index("ix_outbox_recipient", "recipient", "claimed_at"),
+        # Rows still holding content, oldest first: the retention job (SPEC §12) empties them,
+        # and an emptied row (recipient '') leaves this index.
+        Index(
+            "ix_outbox_retention",
+            "created_at",
+            sqlite_where=text("recipient != ''"),
+            postgresql_where=text("recipient != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,6 +57,10 @@ class CallContext:
         if not self._member_known or self._member in self.session.deleted:
             self._member = members.find(self.session, number)
             self._member_known = True
+            if self._member is not None:
+                # A call is activity, as a text is: retention must not forget a member who
+                # only ever phones (RETENTION_INACTIVE_MEMBER, SPEC §12).
+                members.touch(self._member, self.now)
         return self._member
 
     def _member_changed(self, _session: Session, instance: object) -> None:

@@ -1,27 +1,25 @@
 """Sweep tasks for callback recordings (SPEC §10, §12): fetch what Twilio finished recording,
-store it encrypted, and delete recordings at Twilio once they are due to go.
+and store it encrypted. Deleting them at Twilio: workers/twilio_deletions.py.
 
 Each task reads through an index and is idempotent: two workers fetching one recording store
-the same audio; deleting one already deleted at Twilio (404) counts as done.
+the same audio.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.extensions import phoneline
 from app.gateway import Gateway, GatewayError
-from app.models import CallbackRequest, RecordingDeletion
+from app.models import CallbackRequest
 from app.services import recordings
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
-RETRY_DELETE = timedelta(minutes=10)
-MAX_DELETE_ATTEMPTS = 50
 READY = "completed"
 GONE = ("absent", "failed", "deleted")
 
@@ -71,22 +69,3 @@ def _not_ready(request: CallbackRequest, status: str, now: datetime) -> None:
 
 def purge_recordings(session: Session, now: datetime) -> int:
     return recordings.purge_due(session, now)
-
-
-def delete_at_twilio(session: Session, now: datetime) -> int:
-    due = recordings.deletions_due(session, now, BATCH)
-    for row in due:
-        _delete(session, row, now)
-    return len(due)
-
-
-def _delete(session: Session, row: RecordingDeletion, now: datetime) -> None:
-    try:
-        _gateway().delete_recording(row.recording_sid)
-    except GatewayError as error:
-        if error.status != 404 and row.attempts < MAX_DELETE_ATTEMPTS:
-            row.attempts += 1
-            row.due_at = now + RETRY_DELETE
-            log.info("recording delete id=%s error code=%s", row.id, error.code)
-            return
-    session.delete(row)

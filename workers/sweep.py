@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.db import Database, utcnow
 from app.services import outbox
 from app.services.schedules import extend_horizon
-from workers import callbacks, outbox_sweep, recordings
+from workers import callbacks, outbox_sweep, recordings, retention, twilio_deletions
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,11 @@ TASKS: dict[str, SweepTask] = {
     "escalate_callbacks": callbacks.escalate_callbacks,
     "fetch_recordings": recordings.fetch_recordings,
     "purge_recordings": recordings.purge_recordings,
-    "delete_recordings_at_twilio": recordings.delete_at_twilio,
+    "delete_recordings_at_twilio": twilio_deletions.delete_recordings,
+    # SPEC §12: message content, notes and inactive members past their retention; then Twilio's
+    # copies of the messages whose records went (here or by erasure).
+    "apply_retention": retention.apply_retention,
+    "delete_messages_at_twilio": twilio_deletions.delete_messages,
     "extend_meetings": extend_horizon,
     # The outbox (SPEC §9): stale claims first, so what they free is reconciled and re-sent in
     # the same sweep.

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import OPEN_CALLBACK_STATES, CallbackRequest, RecordingDeletion
+from app.models import OPEN_CALLBACK_STATES, CallbackRequest
+from app.services import twilio_deletions
 
 _FORMAT = b"v1"
 _NONCE = 12
@@ -177,20 +177,4 @@ def forget(session: Session, request: CallbackRequest, now: datetime) -> None:
 
 
 def delete_at_twilio(session: Session, recording_sid: str, now: datetime) -> None:
-    try:
-        with session.begin_nested():
-            session.add(RecordingDeletion(recording_sid=recording_sid, due_at=now))
-    except IntegrityError:
-        pass  # already queued
-
-
-def deletions_due(session: Session, now: datetime, limit: int) -> list[RecordingDeletion]:
-    return list(
-        session.scalars(
-            select(RecordingDeletion)
-            .where(RecordingDeletion.due_at <= now)
-            .order_by(RecordingDeletion.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    twilio_deletions.queue_recording(session, recording_sid, now)

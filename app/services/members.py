@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +34,15 @@ def find_or_create(session: Session, phone: str, language: str | None = None) ->
     return member
 
 
+# Retention counts inactivity in days: refreshing the stamp at most hourly spares a write (and
+# a lock on the member's row) on every step of a call.
+TOUCH_EVERY = timedelta(hours=1)
+
+
 def touch(member: Member, now: datetime | None = None) -> None:
-    member.last_active_at = now or utcnow()
+    now = now or utcnow()
+    if member.last_active_at is None or now - member.last_active_at >= TOUCH_EVERY:
+        member.last_active_at = now
 
 
 def set_language(member: Member, language: str) -> None:

@@ -11,10 +11,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.config import Config
 from app.extensions import phoneline
 from app.models import OutboxItem, OutboxPurpose, OutboxStatus
 from app.services import outbox
 from workers import reconcile
+from workers.dispatch import HEADROOM
 
 SWEEP_LIMIT = 2000
 CHECK_LIMIT = 200
@@ -43,7 +45,7 @@ def enqueue_due(session: Session, now: datetime) -> int:
     moved = 0
     for name, ids in by_queue.items():
         taken = sorted(outbox.mark_queued(session, ids, now))
-        for batch in _batches(taken, batch_size(ext.config.send_concurrency)):
+        for batch in _batches(taken, batch_size(ext.config, name)):
             ext.queues[name].enqueue(
                 "workers.dispatch.send_batch",
                 batch,
@@ -55,8 +57,19 @@ def enqueue_due(session: Session, now: datetime) -> int:
     return moved
 
 
-def batch_size(concurrency: int) -> int:
-    return concurrency * 4
+# Queues whose jobs wait on the bulk lane of the limiter.
+BULK_QUEUES = frozenset({"default", "bulk"})
+
+
+def batch_size(config: Config, queue: str) -> int:
+    """Enough ids to keep ``SEND_CONCURRENCY`` requests in flight; but a bulk job holds its
+    worker until its last send's slot, and a reply kicked meanwhile waits for a free worker.
+    So a bulk job carries about one second of the SMS cap, never more."""
+    size = config.send_concurrency * 4
+    if queue in BULK_QUEUES and config.sms_max_per_second > 0:
+        per_second = int(config.sms_max_per_second * HEADROOM)
+        size = min(size, max(1, per_second))
+    return size
 
 
 def _batches(ids: list[int], size: int) -> list[list[int]]:

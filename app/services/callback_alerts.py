@@ -49,7 +49,7 @@ def on_call(session: Session) -> list[Facilitator]:
 
 
 def language_of(facilitator: Facilitator, catalog: Catalog) -> str:
-    return next((code for code in facilitator.languages or () if catalog.has(code)), "en")
+    return staff.first_spoken(facilitator.languages, catalog.languages)
 
 
 def first_alert(

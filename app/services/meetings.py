@@ -216,7 +216,7 @@ def _notice(
     extra: dict[str, datetime],
     now: datetime,
 ) -> Outgoing:
-    language = _language_for(member, meeting.group, wording.catalog)
+    language = reminders.language_for(member, meeting.group, wording.catalog)
     zone = ZoneInfo(meeting.group.timezone)
     params = {"line_name": wording.line_name, "alias": meeting.group.alias}
     params["when"] = describe_when(wording.catalog, language, meeting.starts_at, zone)
@@ -237,13 +237,6 @@ def _notice(
         rsvp_id=rsvp.id,
         dedupe_key=f"notice:{rsvp.id}:{template.rsplit('_', 1)[-1]}:{meeting.starts_at:%Y%m%d%H%M}",
     )
-
-
-def _language_for(member: Member, group: Group, catalog: Catalog) -> str:
-    for language in (member.language, *group.languages, "en"):
-        if language and catalog.has(language):
-            return language
-    return "en"
 
 
 def describe_when(catalog: Catalog, language: str, moment: datetime, zone: ZoneInfo) -> str:

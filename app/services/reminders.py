@@ -294,7 +294,7 @@ def _fit(
     item: OutboxItem, rsvp: Rsvp, kind: OutboxKind, wording: Wording, first_text: bool
 ) -> None:
     item.kind = kind
-    item.language = _language(rsvp.member, rsvp.meeting.group, wording.catalog)
+    item.language = language_for(rsvp.member, rsvp.meeting.group, wording.catalog)
     if kind is OutboxKind.CALL:
         item.template = CALL_TEMPLATE
         return
@@ -305,7 +305,8 @@ def _fit(
     }
 
 
-def _language(member: Member, group: Group, catalog: Catalog) -> str:
+def language_for(member: Member, group: Group, catalog: Catalog) -> str:
+    """The member's language, else the group's first the line speaks, else English."""
     for language in (member.language, *group.languages, "en"):
         if language and catalog.has(language):
             return language

@@ -108,7 +108,13 @@ def active_coordinators(session: Session) -> list[Coordinator]:
 
 def language_of(person: Coordinator, languages: Collection[str]) -> str:
     """The first of the person's languages that has prompts, else English."""
-    return next((code for code in person.languages or () if code in languages), "en")
+    return first_spoken(person.languages, languages)
+
+
+def first_spoken(codes: Collection[str] | None, languages: Collection[str]) -> str:
+    """The first of ``codes`` among the ``languages`` the line has prompts for, else English:
+    the language of a text to a coordinator or a facilitator."""
+    return next((code for code in codes or () if code in languages), "en")
 
 
 def open_notices(session: Session, limit: int = 200) -> list[StaffNotice]:

@@ -27,7 +27,8 @@ from app.migrate import upgrade
 from tests.simulator_fixtures import *  # noqa: F403 - the simulator fixtures
 from tests.twilio_signing import signed_post
 
-pytest_plugins = ["tests.privacy_scan"]  # every test's logs and Redis, scanned for personal data
+# every test's logs and Redis scanned for personal data; `--clock` to run the suite at another hour
+pytest_plugins = ["tests.privacy_scan", "tests.clock"]
 
 BASE_URL = "http://127.0.0.1:5000"
 LINE_NUMBER = "+15005550006"

@@ -298,11 +298,16 @@ def test_cancelling_a_meeting_queues_a_notice_per_rsvp_and_is_audited(coordinato
 
 def test_moving_a_meeting_plans_its_reminders_for_the_new_time(coordinator, session, seeded):
     meeting, times = seeded["meeting"], ReminderTimes.of(phoneline().config)
+    zone = ZoneInfo(seeded["group"].timezone)  # the member's too (a 415 number)
+    # At 17:00, moved to 18:00, a day and two hours before are daytime whatever the hour now.
+    evening = (datetime.now(zone) + timedelta(days=3)).replace(hour=17, minute=0, second=0)
+    meeting.starts_at = evening.replace(microsecond=0).astimezone(UTC)
+    meeting.ends_at = meeting.starts_at + timedelta(hours=1)
     before = meeting.starts_at
     rsvp = session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)).one()
     reminders.plan(session, rsvp, times, utcnow())
     session.commit()
-    later = before.astimezone(ZoneInfo(seeded["group"].timezone)) + timedelta(hours=1)
+    later = before.astimezone(zone) + timedelta(hours=1)
     post(coordinator, f"/console/meetings/{meeting.id}/move", to=later.strftime("%Y-%m-%dT%H:%M"))
     pending = (
         fresh(session)

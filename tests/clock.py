@@ -27,6 +27,7 @@ import time_machine
 
 OFFSET_VARIABLE = "TESTS_CLOCK_OFFSET_SECONDS"
 SHIM = Path(__file__).parent / "clock_shim"
+COOKIE_HOURS = 12  # the console's session lifetime (app/__init__.py PERMANENT_SESSION_LIFETIME)
 _traveller: Any = None
 
 
@@ -73,4 +74,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     value = config.getoption("--clock")
     if not value:
         return None
-    return f"clock: moved to {parse_clock(value).isoformat()} (and ticking)"
+    header = f"clock: moved to {parse_clock(value).isoformat()} (and ticking)"
+    if float(os.environ.get(OFFSET_VARIABLE, "0")) < -COOKIE_HOURS * 3600:
+        # Chromium keeps the real clock: the console's 12-hour cookie would be born expired.
+        header += f"; more than {COOKIE_HOURS} hours behind the real clock: browser tests will fail"
+    return header

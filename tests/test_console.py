@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
@@ -509,6 +510,7 @@ def test_users_add_refuses_an_unknown_facilitator(app, people):
 
 def test_a_cell_of_five_or_more_shows_its_count_and_median(coordinator, session, seeded):
     now = datetime.now(UTC)
+    called = now - timedelta(minutes=20)
     for n in range(5):
         member = factories.member(session, language="es")
         session.add(
@@ -520,12 +522,14 @@ def test_a_cell_of_five_or_more_shows_its_count_and_median(coordinator, session,
                 source="voice",
                 status=CallbackStatus.DONE,
                 created_at=now - timedelta(minutes=30 + n),
-                called_at=now - timedelta(minutes=20),
+                called_at=called,
                 expires_at=now + timedelta(days=7),
             )
         )
     session.commit()
-    csv = coordinator.get(f"/console/reports/{now:%Y-%m}.csv").get_data(as_text=True)
+    # A callback counts in the (UTC) month it was answered: in a month's first 20 minutes, the
+    # month before this one.
+    csv = coordinator.get(f"/console/reports/{called:%Y-%m}.csv").get_data(as_text=True)
     spanish = next(line for line in csv.splitlines() if line.startswith("Hope Circle,es"))
     assert spanish.endswith(",5,12")  # 5 answered, median of 10..14 minutes
 
@@ -533,14 +537,22 @@ def test_a_cell_of_five_or_more_shows_its_count_and_median(coordinator, session,
 def test_a_number_that_stops_is_one_opt_out_however_many_purposes_it_revokes(
     coordinator, session, people
 ):
-    members.revoke_all(session, "+14155550177", ConsentSource.SMS, SECRET)
-    session.commit()
-    series = stats.opt_outs_per_month(session, datetime.now(UTC))
+    # One instant for the STOP and the chart: a month's last milliseconds would put the STOP
+    # in one month and the chart's last bar in the next.
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        members.revoke_all(session, "+14155550177", ConsentSource.SMS, SECRET)
+        session.commit()
+        series = stats.opt_outs_per_month(session, datetime.now(UTC))
     assert series.values["opt_outs"][-1] == 1
 
 
 def test_a_broadcast_for_later_waits_for_its_time_in_the_groups_clock(coordinator, session, seeded):
-    later = (datetime.now(UTC) + timedelta(days=2)).astimezone(ZoneInfo(seeded["group"].timezone))
+    zone = ZoneInfo(seeded["group"].timezone)
+    # Noon in the group's zone, two days on: a wall-clock time no DST change skips or repeats
+    # (typed at the hour the clocks go back, 1:30 would name two instants).
+    later = (datetime.now(zone) + timedelta(days=2)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
     form = {"audience": f"group:{seeded['group'].id}", "text_en": "Room 4 this week"}
     post(coordinator, "/console/broadcasts", when="later", at=f"{later:%Y-%m-%dT%H:%M}", **form)
     planned = fresh(session).scalars(select(Broadcast)).one()

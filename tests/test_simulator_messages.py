@@ -1,7 +1,7 @@
 """The simulator's Messages API and carrier: what the line relies on Twilio to do."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -273,9 +273,10 @@ def test_a_deleted_text_is_gone_from_fetch_and_list(bare_simulator, bare_gateway
 
 
 def test_date_sent_filters_by_whole_utc_days_as_twilio_does(bare_simulator, bare_gateway):
-    bare_gateway.send_sms(MEMBER, "Hello")
+    sent = bare_gateway.send_sms(MEMBER, "Hello")
     bare_simulator.wait_idle()
-    today = utcnow().date()
+    # The UTC day it went out, not the day after it when the test runs at midnight.
+    today = bare_gateway.fetch_message(sent.sid).date_sent.astimezone(UTC).date()
     listed = bare_gateway.client.messages.list
     assert len(listed(to=MEMBER, date_sent_after=today.isoformat())) == 1
     assert len(listed(to=MEMBER, date_sent=today.isoformat())) == 1

@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.models import CallbackRequest, CallbackStatus
 from app.services import callbacks
-from app.simulator import SILENCE, Talk
+from app.simulator import SILENCE, Keys, Talk
 from tests import facilitator_scan, factories
 from tests.conftest import LINE_NUMBER, fresh
 from tests.outbox_support import midday_zone
@@ -54,8 +54,9 @@ def request_row(session):
 
 
 def spanish_member_calls_and_leaves_a_message(simulator):
-    # notice → Español (2) → callback (3) → leave a message (1) → speak → voicemail yes (1)
-    simulator.call_line(MEMBER, "2", "3", "1", Talk(6), "1")
+    # notice → Español (2) → callback (3) → leave a message (1) → speak, then # as the prompt
+    # asks (Twilio posts Digits=#) → voicemail yes (1)
+    simulator.call_line(MEMBER, "2", "3", "1", Talk(6, then=Keys("#")), "1")
 
 
 def test_a_spanish_callers_message_reaches_a_spanish_speaker_who_claims_calls_and_closes_it(

@@ -194,3 +194,11 @@ def test_an_audio_answer_is_played_then_the_call_hangs_up(bare_gateway, bare_sim
     document = Answer(200, b"RIFF....", "audio/x-wav")
     call = gather(bare_gateway, bare_simulator, fake_app, SILENCE, document=document)
     assert [h.kind for h in call.heard] == ["play"] and call.problems == []
+
+
+def test_an_sms_answer_that_is_not_twiml_sends_nothing(bare_simulator, fake_app):
+    reply = b"<Response><Message>Welcome.</Message></Response>"
+    fake_app.documents["/twilio/sms"] = Answer(200, reply, "application/json")
+    assert bare_simulator.text_line(MEMBER, "hello") == []  # Twilio's 12300
+    fake_app.documents["/twilio/sms"] = Answer(200, reply, "text/xml; charset=utf-8")
+    assert bare_simulator.text_line(MEMBER, "hello") == ["Welcome."]

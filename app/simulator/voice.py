@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 MAX_DOCUMENTS = 200  # a flow that loops forever is a bug; a real call would cost money
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
-TWIML_TYPES = frozenset({"text/xml", "application/xml"})
 Params = dict[str, str]
 
 
@@ -97,9 +96,8 @@ class CallSession:
     def _run_answer(self, answer: Answer, url: str) -> Next | None:
         """By Content-Type, as Twilio's "TwiML Voice: Your Response" says: XML is TwiML, plain
         text is read out and audio played before hanging up; anything else is error 12300."""
-        kind = answer.content_type.split(";")[0].strip().lower()
-        text = answer.body.decode("utf-8", "replace")
-        if kind in TWIML_TYPES:
+        kind, text = answer.media_type, answer.body.decode("utf-8", "replace")
+        if answer.is_twiml:
             return self._run_document(text, url)
         if kind == "text/plain":
             self.call.heard.append(Heard(" ".join(text.split())))

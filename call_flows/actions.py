@@ -12,7 +12,14 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.models import ConsentPurpose, ConsentSource, Meeting, OutboxKind, OutboxPurpose
+from app.models import (
+    CallbackRequest,
+    ConsentPurpose,
+    ConsentSource,
+    Meeting,
+    OutboxKind,
+    OutboxPurpose,
+)
 from app.services import callbacks, members, outbox, reminders
 from call_flows import directory, speaking
 from call_flows.context import STIR_VERIFIED, CallContext
@@ -442,26 +449,47 @@ def confirm_callback_number(ctx: CallContext, state: CallState, arg: str | None)
 
 
 @action
-def keep_recording(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    return Outcome("ok")  # the engine kept "recording_sid"; open_callback files it
+def file_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    _callback_request(ctx, state)
+    return Outcome("ok")
 
 
 @action
-def open_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+def attach_recording(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """The message joins the request, however the member ended it: a key, silence, the time
+    limit or hanging up (Twilio still asks this step, with ``Digits=hangup``). A member who said
+    nothing has no message."""
+    recording_sid = state.vars.pop("recording_sid", None)
+    if recording_sid:
+        request = _callback_request(ctx, state)
+        callbacks.attach_recording(ctx.session, request, recording_sid, ctx.now)
+    return Outcome("ok")
+
+
+@action
+def confirm_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    _callback_request(ctx, state).voicemail_ok = arg == "yes"
+    line = speaking.phone(ctx.config.phone_number)
+    return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
+
+
+def _callback_request(ctx: CallContext, state: CallState) -> CallbackRequest:
+    """This call's one request: filed the first time, found again at every later step (a
+    repeated request from Twilio, or going back to record again, files nothing more)."""
+    known = state.vars.get("callback_id")
+    request = ctx.session.get(CallbackRequest, known) if known else None
+    if request is None:
+        request = _file_callback(ctx, state)
+        state.vars["callback_id"] = request.id
+    return request
+
+
+def _file_callback(ctx: CallContext, state: CallState) -> CallbackRequest:
     number = ctx.callback_number(state)
     assert number is not None, "the callback flow collects a number first"
     member = members.find_or_create(ctx.session, number, state.language)
-    request = callbacks.NewRequest(
-        member,
-        state.language,
-        "voice",
-        voicemail_ok=arg == "yes",
-        group_id=_group_in_view(ctx, state),
-        recording_sid=state.vars.pop("recording_sid", None),
-    )
-    callbacks.file_request(ctx.session, request, ctx.config, ctx.catalog, ctx.now)
-    line = speaking.phone(ctx.config.phone_number)
-    return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
+    new = callbacks.NewRequest(member, state.language, "voice", group_id=_group_in_view(ctx, state))
+    return callbacks.file_request(ctx.session, new, ctx.config, ctx.catalog, ctx.now)
 
 
 def _group_in_view(ctx: CallContext, state: CallState) -> int | None:

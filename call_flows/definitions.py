@@ -388,8 +388,13 @@ def _callback() -> list[Node]:
             "callback_intro",
             "voice.callback.intro",
             (
-                _c("1", "callback.leave_message", "callback_record", words="voice.words.message"),
-                _c("2", "callback.skip", "callback_voicemail", words="voice.words.skip"),
+                _c(
+                    "1",
+                    "callback.leave_message",
+                    "callback_file_first",
+                    words="voice.words.message",
+                ),
+                _c("2", "callback.skip", "callback_file", words="voice.words.skip"),
             ),
             back=MAIN,
         ),
@@ -412,8 +417,13 @@ def _callback() -> list[Node]:
             back="callback_number",
         ),
         Action("callback_number_confirmed", "confirm_callback_number", {"ok": "callback_intro"}),
+        # Filed as soon as the member chooses: one who hangs up at the beep, during or after the
+        # message, or at the voicemail question still gets their call back. What follows adds
+        # the message and the voicemail answer to the same request.
+        Action("callback_file_first", "file_callback", {"ok": "callback_record"}),
+        Action("callback_file", "file_callback", {"ok": "callback_voicemail"}),
         Record("callback_record", "voice.callback.record", "callback_recorded"),
-        Action("callback_recorded", "keep_recording", {"ok": "callback_voicemail"}),
+        Action("callback_recorded", "attach_recording", {"ok": "callback_voicemail"}),
         _yes_no(
             "callback_voicemail",
             "voice.callback.voicemail_ask",
@@ -421,9 +431,9 @@ def _callback() -> list[Node]:
             "callback_open",
             back="callback_intro",
         ),
-        # open_callback itself says "your request is in" (with the line's number), once.
-        Action("callback_open_vm", "open_callback", {"ok": "anything_else"}, arg="yes"),
-        Action("callback_open", "open_callback", {"ok": "anything_else"}, arg="no"),
+        # confirm_callback itself says "your request is in" (with the line's number), once.
+        Action("callback_open_vm", "confirm_callback", {"ok": "anything_else"}, arg="yes"),
+        Action("callback_open", "confirm_callback", {"ok": "anything_else"}, arg="no"),
     ]
 
 

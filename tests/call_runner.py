@@ -4,9 +4,10 @@ document hangs up) and checks every document with the TwiML checker. On top of i
 fails a test when the line hangs up without a goodbye.
 
 A script is ``[(what the caller does, what they must hear next), ...]``: keys ("1", "94110#"),
-words ("say: nine four one one oh"), silence (None or ""), "hangup", or a function giving one
-of these when the line waits; the expected text is a substring of everything said from that
-press until the line next waits, or None."""
+words ("say: nine four one one oh"), silence (None or ""), "hangup", a simulator input
+(``Talk(20, then=Keys("#"))`` at a ``<Record>``), or a function giving one of these when the
+line waits; the expected text is a substring of everything said from that press until the line
+next waits, or None."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from app.simulator import SILENCE, HangUp, Keys, Simulator, Speech, WsgiTransport
+from app.simulator import SILENCE, HangUp, Keys, Simulator, Speech, Talk, WsgiTransport
 from app.simulator.phones import Input
 from app.simulator.records import Call
 from app.twiml_checker import check_twiml
 from tests.conftest import BASE_URL, LINE_NUMBER, Twilio
 
-Press = str | Callable[[], str] | None
+Press = str | Input | Callable[[], str] | None
 Script = Sequence[tuple[Press, str | None]]
 GOODBYES = ("Goodbye.", "Adiós.")
 APPLICATION_ERROR = "application error"
@@ -80,11 +81,18 @@ class ScriptedCaller:
         press, expected = self.steps.pop(0)
         self.marks.append((len(call.heard), expected))
         choice = as_input(press() if callable(press) else press)
-        self.hung_up = isinstance(choice, HangUp)
+        self.hung_up = leaves(choice)
         return choice
 
 
-def as_input(press: str | None) -> Input:
+def leaves(choice: Input) -> bool:
+    """The caller hangs up now, or once they have said their message."""
+    return isinstance(choice, HangUp) or (isinstance(choice, Talk) and choice.then == HangUp())
+
+
+def as_input(press: str | Input | None) -> Input:
+    if not isinstance(press, str | None):
+        return press
     text = (press or "").strip()
     if not text:
         return SILENCE

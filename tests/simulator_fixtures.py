@@ -77,7 +77,8 @@ class FakeApp:
 
     def __init__(self, origin: str = BASE_URL) -> None:
         self.origin = origin
-        self.documents: dict[str, Any] = {}  # path -> TwiML, or a callable(params) -> TwiML
+        # path -> TwiML, a callable(params) -> TwiML, or a whole Answer (another content type)
+        self.documents: dict[str, Any] = {}
         self.received: list[Received] = []
 
     def send(self, method: str, url: str, params: Params, headers: dict[str, str]) -> Answer:
@@ -85,6 +86,8 @@ class FakeApp:
         document = self.documents.get(urlsplit(url).path, "<Response/>")
         if callable(document):
             document = document(dict(params))
+        if isinstance(document, Answer):
+            return document
         if document is None:
             return Answer(500, b"", "text/plain")
         return Answer(200, document.encode(), "text/xml")

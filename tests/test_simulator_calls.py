@@ -130,9 +130,10 @@ def test_a_recording_is_made_posted_and_reported(bare_gateway, bare_simulator, f
     bare_simulator.phone(MEMBER).answers(Talk(8))
     run_call(bare_gateway, bare_simulator)
     (posted,) = fake_app.to("/recorded")
-    assert posted.params["RecordingDuration"] == "8"
+    assert posted.params["RecordingDuration"] == "13"  # 8 s talking, 5 s of silence ending it
     (status,) = fake_app.to("/recording-status")
     assert status.params["RecordingSid"] == posted.params["RecordingSid"]
+    assert status.params["RecordingDuration"] == "8"  # trimmed of the silence
     assert bare_gateway.fetch_recording(posted.params["RecordingSid"]).duration == 8
 
 

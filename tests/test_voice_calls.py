@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
 from app.services import rsvps
+from app.simulator import Keys, Talk
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
 from tests.conftest import fresh
@@ -102,7 +103,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
             ("1", "leave a short message"),
             ("1", "call 911, or call or text 988"),
-            ("say: please call me about the Tuesday group", "may we leave a voicemail"),
+            (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
             ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
             ("2", "Goodbye"),
         ],

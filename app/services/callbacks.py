@@ -286,6 +286,19 @@ def held_by(session: Session, facilitator: Facilitator) -> list[CallbackRequest]
     )
 
 
+def attach_recording(
+    session: Session, request: CallbackRequest, recording_sid: str, now: datetime
+) -> None:
+    """The member's message joins their request and is fetched soon. A message they recorded
+    before it in the same call is deleted here and at Twilio: a request keeps one."""
+    if request.recording_sid == recording_sid:
+        return
+    recordings.forget(session, request, now)
+    request.recording_sid = recording_sid
+    request.recording_fetch_attempts = 0
+    recordings.fetch_soon(request, now)
+
+
 def recording_arrived(session: Session, recording_sid: str, now: datetime) -> bool:
     """Twilio's recording-status callback: fetch it now if its request exists. A request opened
     after the callback schedules its own fetch when it is filed."""

@@ -81,7 +81,7 @@ class Carrier:
         if kind is not None:
             phone.inbox.append(CARRIER_REPLY[kind])
         answer = self.sim.webhooks.send(self.sim.sms_url, self._inbound_params(inbound, kind))
-        if answer.status == 200:
+        if answer.status == 200 and answer.is_twiml:  # otherwise Twilio's 12300: nothing sent
             self._reply(phone, answer.body)
         return phone.inbox[before:]
 

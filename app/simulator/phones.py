@@ -37,8 +37,11 @@ class Keys:
 
 @dataclass(frozen=True)
 class Speech:
+    """Words said to a ``<Gather>``: Twilio posts ``text`` as ``SpeechResult`` and
+    ``confidence`` as ``Confidence`` (None: Twilio sends none, which it may do)."""
+
     text: str
-    confidence: float = 0.92
+    confidence: float | None = 0.92
 
 
 @dataclass(frozen=True)
@@ -47,19 +50,24 @@ class Silence:
 
 
 @dataclass(frozen=True)
-class Talk:
-    """Speaking into a ``<Record>`` for ``seconds``."""
-
-    seconds: int = 6
-
-
-@dataclass(frozen=True)
 class HangUp:
     pass
 
 
-Input = Keys | Speech | Silence | Talk | HangUp
 SILENCE = Silence()
+
+
+@dataclass(frozen=True)
+class Talk:
+    """Speaking into a ``<Record>`` for ``seconds``, then ``then``: staying on the line saying
+    nothing (the ``timeout`` ends the recording), pressing keys (the first of ``finishOnKey``
+    ends it), or hanging up. Talking past ``maxLength`` is cut off there."""
+
+    seconds: int = 6
+    then: Keys | Silence | HangUp = SILENCE
+
+
+Input = Keys | Speech | Silence | Talk | HangUp
 
 
 class Script(Protocol):

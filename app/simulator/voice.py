@@ -1,10 +1,11 @@
 """A virtual phone call: fetch TwiML from the app and run it as Twilio does.
 
 Silence on a ``<Gather>`` runs the verb after it; the end of a document hangs up; ``<Redirect>``
-and every ``action`` fetch the next document, signed. ``<Dial><Number>`` rings another virtual
-phone, runs the number's ``url`` (a screen) on that phone's leg, and bridges when the screen
-ends without hanging up. Each document is checked with ``check_twiml`` and its problems are kept
-on the call.
+and every ``action`` fetch the next document, signed. A caller who hangs up to end a
+``<Record>`` still has its ``action`` requested, and nothing more runs. ``<Dial><Number>`` rings
+another virtual phone, runs the number's ``url`` (a screen) on that phone's leg, and bridges
+when the screen ends without hanging up. Each answer is run by its Content-Type as Twilio runs
+it; each document is checked with ``check_twiml`` and its problems are kept on the call.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 from xml.etree import ElementTree
 
+from app.simulator import recorder
 from app.simulator.phones import HangUp, Keys, Phone, Script, Silence, Speech, Talk
 from app.simulator.records import API_VERSION, Call, Heard, Recording
+from app.simulator.webhooks import Answer
 from app.twiml_checker import check_twiml
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ class Next:
     url: str
     method: str = "POST"
     params: tuple[tuple[str, str], ...] = ()
+    caller_gone: bool = False  # requested, but nothing it answers will run
 
 
 class Ended(Exception):
@@ -51,6 +55,7 @@ class CallSession:
         self.script = script
         self.extra = extra or {}
         self.hung_up_by_document = False
+        self.caller_leaving = False  # hangs up the next time the call waits for them
         self.on_answer: Callable[[], None] | None = None  # runs once the first document is in
 
     def run(self, first: Next | str) -> None:
@@ -69,23 +74,47 @@ class CallSession:
         self.call.problems.append(f"more than {MAX_DOCUMENTS} documents in one call")
 
     def _follow(self, step: Next) -> Next | None:
-        document = self._fetch(step)
+        answer = self._fetch(step)
         if self.on_answer is not None:
             hook, self.on_answer = self.on_answer, None
             hook()
-        if document is None:
-            self.call.heard.append(Heard(APPLICATION_ERROR, kind="say"))
+        if step.caller_gone:
             return None
-        return self._run_document(document, step.url)
+        if answer is None:
+            return self._application_error()
+        return self._run_answer(answer, step.url)
 
-    def _fetch(self, step: Next) -> str | None:
+    def _fetch(self, step: Next) -> Answer | None:
         params = [*self.base_params().items(), *step.params]
         self.call.documents.append(step.url)
         answer = self.sim.webhooks.send(step.url, params, step.method)
         if answer.status != 200:
             self.call.problems.append(f"{step.url} answered HTTP {answer.status} (Twilio 11200)")
             return None
-        return answer.body.decode("utf-8", "replace")
+        return answer
+
+    def _run_answer(self, answer: Answer, url: str) -> Next | None:
+        """By Content-Type, as Twilio's "TwiML Voice: Your Response" says: XML is TwiML, plain
+        text is read out and audio played before hanging up; anything else is error 12300."""
+        kind, text = answer.media_type, answer.body.decode("utf-8", "replace")
+        if answer.is_twiml:
+            return self._run_document(text, url)
+        if kind == "text/plain":
+            self.call.heard.append(Heard(" ".join(text.split())))
+        elif kind.startswith("audio/"):
+            self.call.heard.append(Heard(url, kind="play"))
+        else:
+            self.call.problems.append(
+                f"{url} answered Content-Type {kind or 'none'} (Twilio 12300)"
+            )
+            return self._application_error()
+        return None
+
+    def _application_error(self) -> Next | None:
+        """What the caller hears when Twilio cannot run the app's answer; then it hangs up
+        (a Fallback URL is not simulated)."""
+        self.call.heard.append(Heard(APPLICATION_ERROR, kind="say"))
+        return None
 
     def base_params(self) -> Params:
         call = self.call
@@ -112,8 +141,7 @@ class CallSession:
         try:
             root = ElementTree.fromstring(document)  # noqa: S314 - the app's own TwiML
         except ElementTree.ParseError:
-            self.call.heard.append(Heard(APPLICATION_ERROR, kind="say"))  # Twilio 12100
-            return None
+            return self._application_error()  # Twilio 12100
         try:
             for verb in root:
                 change = self._pending_change()
@@ -180,7 +208,7 @@ class CallSession:
 
     def _listen(self, verb: str) -> Keys | Speech | Silence | Talk:
         call = self.call
-        if call.hangup_requested:
+        if call.hangup_requested or self.caller_leaving:
             raise Ended
         if call.redirect is not None or call.redirect_twiml is not None:
             raise _Moved  # the app moved the call while the caller was listening
@@ -205,20 +233,26 @@ class CallSession:
     def _record(self, verb: ElementTree.Element, url: str) -> Next | None:
         if verb.get("playBeep", "true") != "false":
             self.call.heard.append(Heard("beep", kind="beep"))
-        choice = self._listen("Record")
-        seconds = choice.seconds if isinstance(choice, Talk) else 3
-        if isinstance(choice, Silence) or seconds == 0:
-            return None  # Twilio skips the action when nothing was recorded
-        recording = self.sim.add_recording(self.call, seconds)
+        ended = recorder.take(verb.attrib, self._listen("Record"))
+        if ended.empty:
+            if ended.hung_up:
+                raise Ended
+            return None  # Twilio skips the action for an empty recording: the next verb runs
+        recording = self.sim.add_recording(self.call, ended.kept)
         self._recording_status(verb, url, recording)
+        self.caller_leaving = ended.hangs_up_later
+        if ended.hung_up:
+            self.call.status = "completed"  # what Twilio's action request says after a hang-up
         params = {
             "RecordingSid": recording.sid,
             "RecordingUrl": recording.json()["media_url"],
-            "RecordingDuration": str(seconds),
-            "Digits": choice.digits if isinstance(choice, Keys) else "hangup",
+            "RecordingDuration": str(ended.duration),
         }
+        if ended.digits is not None:
+            params["Digits"] = ended.digits
         action = urljoin(url, verb.get("action") or url)
-        return Next(action, verb.get("method", "POST"), tuple(params.items()))
+        method = verb.get("method", "POST")
+        return Next(action, method, tuple(params.items()), caller_gone=ended.hung_up)
 
     def _recording_status(self, verb: ElementTree.Element, url: str, recording: Recording) -> None:
         target = verb.get("recordingStatusCallback")
@@ -290,13 +324,23 @@ class CallSession:
 def _gather_result(
     verb: ElementTree.Element, choice: Keys | Speech | Silence | Talk
 ) -> Params | None:
+    """What the ``action`` request carries; None when Twilio goes on to the next verb instead
+    (nothing entered, or ``finishOnKey`` pressed before any other key)."""
     inputs = (verb.get("input") or "dtmf").split()
     if isinstance(choice, Keys) and "dtmf" in inputs:
-        finish = verb.get("finishOnKey", "#")
-        digits = choice.digits.split(finish)[0] if finish else choice.digits
-        limit = verb.get("numDigits")
-        digits = digits[: int(limit)] if limit and limit.isdigit() else digits
-        return {"Digits": digits} if digits or finish in choice.digits else None
+        digits = _entered(verb, choice.digits)
+        return {"Digits": digits} if digits else None
     if isinstance(choice, Speech) and "speech" in inputs:
-        return {"SpeechResult": choice.text, "Confidence": f"{choice.confidence:.2f}"}
+        heard = {"SpeechResult": choice.text}
+        if choice.confidence is not None:
+            heard["Confidence"] = str(float(choice.confidence))
+        return heard
     return None
+
+
+def _entered(verb: ElementTree.Element, keys: str) -> str:
+    """The digits Twilio posts: up to ``finishOnKey`` (not included), at most ``numDigits``."""
+    finish = verb.get("finishOnKey", "#")
+    digits = keys.split(finish)[0] if finish else keys
+    limit = verb.get("numDigits")
+    return digits[: int(limit)] if limit and limit.isdigit() else digits

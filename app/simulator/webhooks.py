@@ -34,11 +34,23 @@ class Disorder(enum.Enum):
     NEVER = "never"  # lost
 
 
+TWIML_TYPES = frozenset({"text/xml", "application/xml"})
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
     body: bytes
     content_type: str
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";")[0].strip().lower()
+
+    @property
+    def is_twiml(self) -> bool:
+        """Twilio runs only an XML answer as TwiML; another type is its error 12300."""
+        return self.media_type in TWIML_TYPES
 
 
 class Transport(Protocol):

@@ -13,6 +13,18 @@ from phonenumbers import PhoneNumberType
 _FORBIDDEN_TYPES = {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}
 
 
+# A line serves its region's own territories when they share its numbering plan: from a US line,
+# Puerto Rico, the US Virgin Islands, Guam, the Northern Mariana Islands and American Samoa are
+# +1 numbers dialled and billed as domestic ones. Canada and the Caribbean nations on +1 are
+# other countries (international rates, and the classic toll-fraud destinations): not served.
+_TERRITORIES = {
+    "US": ("PR", "VI", "GU", "MP", "AS"),
+    "AU": ("CX", "CC"),  # Christmas Island, Cocos (Keeling) Islands
+    "FI": ("AX",),  # Åland
+    "NO": ("SJ",),  # Svalbard and Jan Mayen
+}
+
+
 class InvalidNumber(ValueError):
     """The text is not a usable phone number; carries no copy of the text."""
 
@@ -39,14 +51,23 @@ def caller_number(text: str | None, region: str) -> str | None:
         return None
 
 
+def served_regions(region: str) -> frozenset[str]:
+    """The regions whose numbers a line in ``region`` calls and texts: its own and its
+    territories on the same country calling code."""
+    sharing = phonenumbers.region_codes_for_country_code(
+        phonenumbers.country_code_for_region(region)
+    )
+    return frozenset([region, *(r for r in _TERRITORIES.get(region, ()) if r in sharing)])
+
+
 def dialable(e164: str, region: str) -> bool:
-    """True when the line may call or text this number: a valid number of ``region`` that is not
-    an N11 service, premium-rate or shared-cost."""
+    """True when the line may call or text this number: a valid number of ``region`` (or of a
+    territory it serves) that is not an N11 service, premium-rate or shared-cost."""
     try:
         parsed = phonenumbers.parse(e164, region)
     except phonenumbers.NumberParseException:
         return False
-    if phonenumbers.region_code_for_number(parsed) != region:
+    if phonenumbers.region_code_for_number(parsed) not in served_regions(region):
         return False
     if not phonenumbers.is_valid_number(parsed):
         return False

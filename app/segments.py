@@ -4,12 +4,14 @@ A text made only of GSM-7 characters takes 160 per single segment, 153 per segme
 split (the concatenation header eats 7). One character outside that alphabet (an "á", a smart
 quote, a non-breaking space) turns the whole text into UCS-2: 70, then 67 per segment, counted
 in UTF-16 code units. Extension characters (``{`` ``}`` ``[`` ``]`` ``~`` ``\\`` ``|`` ``^``
-``€`` and form feed) are GSM-7 but cost two, being sent as escape + character.
+``€`` and form feed) are GSM-7 but cost two, being sent as escape + character. Twilio never cuts
+an escape pair or an emoji's surrogate pair between two segments, so a part of a long text can
+hold one less than 153 or 67, and the count is what Twilio bills (its own segment calculator,
+TwilioDevEd/message-segment-calculator, works the same way).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -37,16 +39,22 @@ def non_gsm7(text: str) -> list[str]:
 
 def count(text: str) -> Segments:
     if is_gsm7(text):
-        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-        return Segments("GSM-7", septets, _split(septets, single=160, multi=153))
-    units = len(text.encode("utf-16-le")) // 2
-    return Segments("UCS-2", units, _split(units, single=70, multi=67))
+        septets = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+        return Segments("GSM-7", sum(septets), _split(septets, single=160, multi=153))
+    units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
+    return Segments("UCS-2", sum(units), _split(units, single=70, multi=67))
 
 
-def _split(units: int, single: int, multi: int) -> int:
-    if units == 0:
+def _split(costs: list[int], single: int, multi: int) -> int:
+    """Segments for characters of these costs; one that does not fit a part starts the next."""
+    if sum(costs) <= single:
         return 1  # an empty message still costs one
-    return 1 if units <= single else math.ceil(units / multi)
+    parts, room = 1, multi
+    for cost in costs:
+        if cost > room:
+            parts, room = parts + 1, multi
+        room -= cost
+    return parts
 
 
 # SPEC §8: replies in English at most 2 (GSM-7) segments, Spanish 3, any other language 4.

@@ -1,6 +1,7 @@
 """A number keyed in by a caller who withheld caller ID (SPEC §7.6): refused unless it is a
-valid number of DEFAULT_REGION that the line may call, and not the line's own or a
-facilitator's (a member must never reach a facilitator's phone through the line)."""
+valid number of DEFAULT_REGION (or a territory it serves) that the line may call, and not the
+line's own or a facilitator's (a member must never reach a facilitator's phone through the
+line)."""
 
 from __future__ import annotations
 

@@ -65,8 +65,9 @@ def call_context() -> Iterator[CallContext]:
 
 
 def _usable_number(party: str | None, region: str) -> str | None:
-    """Caller ID the line may call back and text: a number outside DEFAULT_REGION (or an N11 or
-    premium one) is treated as withheld, so the caller keys in a number to be called on."""
+    """Caller ID the line may call back and text: a number outside DEFAULT_REGION and the
+    territories it serves (or an N11 or premium one) is treated as withheld, so the caller keys
+    in a number to be called on."""
     number = caller_number(party, region)
     return number if number is not None and dialable(number, region) else None
 

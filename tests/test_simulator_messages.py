@@ -11,7 +11,6 @@ from app.config import PLACEHOLDER_AUTH_TOKEN
 from app.db import utcnow
 from app.gateway import GatewayError
 from app.simulator import Disorder
-from app.simulator.segments import segment_count
 
 MEMBER = "+14155550100"
 STATUS_URL = "http://127.0.0.1:5000/twilio/status/message?o=42"
@@ -30,23 +29,10 @@ def test_a_created_text_answers_twilio_s_json_shape(bare_simulator, bare_gateway
     assert raw["uri"].endswith(f"/Messages/{sent.sid}.json")
 
 
-@pytest.mark.parametrize(
-    ("body", "segments"),
-    [
-        ("a" * 160, 1),
-        ("a" * 161, 2),
-        ("a" * 306, 2),
-        ("a" * 307, 3),
-        ("[" * 80, 1),  # extension characters cost two
-        ("[" * 81, 2),
-        ("é" * 160, 1),  # é is in GSM-7
-        ("á" * 70, 1),  # á is not: UCS-2
-        ("á" * 71, 2),
-        ("a" * 159 + "\xa0", 3),  # one no-break space makes 160 characters cost 3 segments
-    ],
-)
-def test_segments_are_counted_as_carriers_count_them(body, segments):
-    assert segment_count(body) == segments
+def test_a_created_text_answers_the_segments_twilio_bills(bare_simulator, bare_gateway):
+    # the € would straddle the first two parts; Twilio moves it whole to the second
+    sent = bare_gateway.send_sms(MEMBER, "a" * 152 + "€" + "a" * 152)
+    assert bare_simulator.store.messages[sent.sid].json()["num_segments"] == "3"
 
 
 def test_a_text_moves_through_sent_to_delivered_with_a_callback_for_each(

@@ -43,8 +43,12 @@ class Request:
     auth: tuple[str, str] | None
 
     def value(self, name: str) -> str | None:
-        values = self.form.get(name) or self.query.get(name)
+        values = self.values(name)
         return values[0] if values else None
+
+    def values(self, name: str) -> list[str]:
+        """Every value of a repeated parameter (``MediaUrl`` once per attachment)."""
+        return self.form.get(name) or self.query.get(name) or []
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def create_message(sim: Simulator, request: Request, _: str | None) -> Reply:
         status="accepted" if service else "queued",
         messaging_service_sid=service,
         status_callback=request.value("StatusCallback"),
+        num_media=len(request.values("MediaUrl")),
     )
     sim.carrier.dispatch_message(message)
     return json_reply(201, message.json(), segments=message.num_segments)

@@ -5,6 +5,7 @@ replies, which never reach a blocked phone."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
@@ -27,8 +28,11 @@ class Carrier:
 
     def add_message(self, **fields: object) -> Message:
         body = str(fields.get("body", ""))
+        # a message with media is an MMS: an MM… SID, billed as one message whatever its body
+        mms = bool(fields.get("num_media"))
         message = Message(
-            sid=new_sid("SM"), account_sid=self.sim.account_sid, num_segments=segment_count(body),
+            sid=new_sid("MM" if mms else "SM"), account_sid=self.sim.account_sid,
+            num_segments=1 if mms else segment_count(body),
             **fields,  # type: ignore[arg-type]
         )  # fmt: skip
         with self.sim.store.lock:
@@ -66,21 +70,23 @@ class Carrier:
                 params.append(("ErrorCode", str(code)))
             self.sim.status_callbacks.send(message.sid, message.status_callback, params)
 
-    def text_line(self, number: str, body: str) -> list[str]:
-        """A virtual phone texts the line; returns what came back to it in this exchange."""
+    def text_line(self, number: str, body: str, media: Sequence[str] = ()) -> list[str]:
+        """A virtual phone texts the line, a picture message when ``media`` gives the content
+        types of its attachments; returns what came back to it in this exchange."""
         phone = self.sim.phone(number)
         kind = opt_out_type(body)
         if kind in ("STOP", "START"):
             phone.blocked = kind == "STOP"
         inbound = self.add_message(
             to=self.sim.line_numbers[0], from_=number, body=body, direction="inbound",
-            status="received",
+            status="received", num_media=len(media),
         )  # fmt: skip
         inbound.date_sent = inbound.date_created
         before = len(phone.inbox)
         if kind is not None:
             phone.inbox.append(CARRIER_REPLY[kind])
-        answer = self.sim.webhooks.send(self.sim.sms_url, self._inbound_params(inbound, kind))
+        params = [*self._inbound_params(inbound, kind), *_media_params(inbound, media)]
+        answer = self.sim.webhooks.send(self.sim.sms_url, params)
         if answer.status == 200 and answer.is_twiml:  # otherwise Twilio's 12300: nothing sent
             self._reply(phone, answer.body)
         return phone.inbox[before:]
@@ -89,7 +95,7 @@ class Carrier:
         params = [
             ("AccountSid", self.sim.account_sid), ("ApiVersion", API_VERSION),
             ("Body", message.body), ("From", message.from_), ("MessageSid", message.sid),
-            ("NumMedia", "0"), ("NumSegments", str(message.num_segments)),
+            ("NumMedia", str(message.num_media)), ("NumSegments", str(message.num_segments)),
             ("SmsMessageSid", message.sid), ("SmsSid", message.sid), ("SmsStatus", "received"),
             ("To", message.to),
         ]  # fmt: skip
@@ -112,6 +118,19 @@ class Carrier:
             else:
                 message.date_sent = message.date_created
                 phone.inbox.append(body)
+
+
+def _media_params(message: Message, content_types: Sequence[str]) -> Params:
+    """``MediaContentType{N}`` and ``MediaUrl{N}`` as Twilio sends them for an inbound MMS, each
+    URL naming a Media resource (ME…) of the message on api.twilio.com."""
+    base = f"https://api.twilio.com{message.uri().removesuffix('.json')}/Media"
+    params: Params = []
+    for n, content_type in enumerate(content_types):
+        params += [
+            (f"MediaContentType{n}", content_type),
+            (f"MediaUrl{n}", f"{base}/{new_sid('ME')}"),
+        ]
+    return params
 
 
 def _message_statuses(message: Message, final: str) -> list[str]:

@@ -44,6 +44,7 @@ class Message:
     direction: str
     status: str
     num_segments: int
+    num_media: int = 0
     messaging_service_sid: str | None = None
     status_callback: str | None = None
     error_code: int | None = None
@@ -67,7 +68,7 @@ class Message:
             "error_message": None,
             "from": self.from_,
             "messaging_service_sid": self.messaging_service_sid,
-            "num_media": "0",
+            "num_media": str(self.num_media),
             "num_segments": str(self.num_segments),
             "price": None,
             "price_unit": "USD",

@@ -206,9 +206,10 @@ class Simulator:
     def add_message(self, **fields: object) -> Message:
         return self.carrier.add_message(**fields)
 
-    def text_line(self, number: str, body: str) -> list[str]:
-        """A virtual phone texts the line; returns what came back to it in this exchange."""
-        return self.carrier.text_line(number, body)
+    def text_line(self, number: str, body: str, media: Iterable[str] = ()) -> list[str]:
+        """A virtual phone texts the line (with ``media``, content types such as
+        ``["image/jpeg"]``, a picture message); returns what came back to it."""
+        return self.carrier.text_line(number, body, tuple(media))
 
     # --- calls ----------------------------------------------------------------------------
 

@@ -308,6 +308,9 @@ def test_pages_link_to_each_other_with_twilio_s_page_tokens(bare_simulator, bare
         assert page["next_page_uri"] == (following if number < 2 else None)
         before = f"{query}&Page={number - 1}&PageToken=PB{first}"
         assert page["previous_page_uri"] == (before if number else None)
+        if number:  # and back again
+            back = CONTRACT.check("ListMessage", http(bare_simulator, "GET", before))
+            assert [m["sid"] for m in back["messages"]] == sids[number - 1]
 
 
 def test_a_text_sent_while_the_line_pages_through_a_list_is_neither_repeated_nor_skipped(

@@ -85,11 +85,11 @@ Handler = Callable[["Simulator", Request, str | None], Reply]
 
 
 def handler_for(method: str, resource: str, sid: str | None, fmt: str | None) -> Handler | None:
-    if fmt is None and (resource, sid is None) != ("Recordings", False):
-        return _no_such_route  # only a recording has a URL without an extension
+    media = resource == "Recordings" and sid is not None
+    if fmt is None and not media:
+        return _no_such_route  # only a recording's media has a URL without an extension
     if fmt != "json":
-        is_media = (resource, method) == ("Recordings", "GET") and sid is not None
-        return fetch_recording_media if is_media else None
+        return fetch_recording_media if media and method == "GET" else None
     table: dict[tuple[str, str, bool], Handler] = {
         ("Messages", "POST", False): create_message,
         ("Messages", "GET", False): list_messages,
@@ -183,15 +183,26 @@ def fetch_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
 
 
 def delete_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
+    refusal = "Cannot delete message because delivery has not been completed"
+    return _delete_finished(sim, request, sim.store.messages, sid, IN_FLIGHT, refusal)
+
+
+def _delete_finished(
+    sim: Simulator,
+    request: Request,
+    records: dict[str, Any],
+    sid: str | None,
+    unfinished: frozenset[str],
+    refusal: str,
+) -> Reply:
+    """Twilio deletes a text or a call once it has finished (20009 before)."""
     with sim.store.lock:
-        message = sim.store.messages.get(sid or "")
-        if message is None:
+        record = records.get(sid or "")
+        if record is None:
             return not_found(request.path)
-        if message.status in IN_FLIGHT:
-            return error(
-                409, 20009, "Cannot delete message because delivery has not been completed"
-            )
-        del sim.store.messages[message.sid]
+        if record.status in unfinished:
+            return error(409, 20009, refusal)
+        del records[record.sid]
     return Reply(204)
 
 
@@ -207,9 +218,10 @@ def update_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
         message = sim.store.messages.get(sid or "")
         if message is None:
             return not_found(request.path)
-        if (body is None) == (status is None) or body or status not in (None, "canceled"):
+        redact, cancel = body == "", status == "canceled"
+        if (body is None) == (status is None) or not (redact or cancel):
             return error(400, 30400, "Parameters are not valid")
-        if status is not None:
+        if cancel:
             return error(400, 30409, "This message cannot be canceled")
         if message.status in IN_FLIGHT:
             return error(409, 20009, "Cannot redact message because it has not been sent")
@@ -300,14 +312,8 @@ def update_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
 
 
 def delete_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
-    with sim.store.lock:
-        call = sim.store.calls.get(sid or "")
-        if call is None:
-            return not_found(request.path)
-        if call.status in LIVE_CALL:
-            return error(409, 20009, "Cannot delete call because it is still in progress")
-        del sim.store.calls[call.sid]
-    return Reply(204)
+    refusal = "Cannot delete call because it is still in progress"
+    return _delete_finished(sim, request, sim.store.calls, sid, LIVE_CALL, refusal)
 
 
 LIVE_CALL = frozenset({"queued", "ringing", "in-progress"})
@@ -409,9 +415,9 @@ def _page(request: Request, key: str, records: list[dict[str, Any]]) -> Reply:
     neither repeats nor skips a record when new ones arrive meanwhile."""
     size = min(int(request.value("PageSize") or 50), 1000)
     number = int(request.value("Page") or 0)
-    first = _page_start(records, request.value("PageToken"), size, number)
-    chunk = records[first : first + size]
-    more = len(records) > first + size
+    first, end = _page_bounds(records, request.value("PageToken"), size, number)
+    chunk = records[first:end]
+    more = len(records) > end
     after = f"PA{chunk[-1]['sid']}" if chunk else None
     before = f"PB{chunk[0]['sid']}" if chunk else None
     payload = {
@@ -428,14 +434,16 @@ def _page(request: Request, key: str, records: list[dict[str, Any]]) -> Reply:
     return json_reply(200, payload)
 
 
-def _page_start(records: list[dict[str, Any]], token: str | None, size: int, number: int) -> int:
-    """Where a page starts: after (``PA``) or a page before (``PB``) the record its token
+def _page_bounds(
+    records: list[dict[str, Any]], token: str | None, size: int, number: int
+) -> tuple[int, int]:
+    """The slice a page holds: the records after (``PA``) or before (``PB``) the one its token
     names; without a token, or when that record is gone, by page number."""
     sids = [record["sid"] for record in records]
     if token and token[:2] in ("PA", "PB") and token[2:] in sids:
         at = sids.index(token[2:])
-        return at + 1 if token.startswith("PA") else max(at - size, 0)
-    return number * size
+        return (at + 1, at + 1 + size) if token.startswith("PA") else (max(at - size, 0), at)
+    return number * size, (number + 1) * size
 
 
 def _page_uri(request: Request, size: int, number: int, token: str | None = None) -> str:

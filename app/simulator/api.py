@@ -14,14 +14,15 @@ from urllib.parse import urlencode
 
 import phonenumbers
 
-from app.simulator.records import API_VERSION, Call, Message
+from app.simulator.records import API_VERSION, Call, Message, now
 
 if TYPE_CHECKING:
     from app.simulator.server import Simulator
 
+# A recording's media has no extension (WAV), ``.wav`` or ``.mp3``; everything else is JSON.
 ROUTE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>AC\w+)/(?P<resource>Messages|Calls|Recordings)"
-    r"(?:/(?P<sid>\w+))?\.(?P<format>json|wav|mp3)$"
+    r"(?:/(?P<sid>\w+))?(?:\.(?P<format>json|wav|mp3))?$"
 )
 MAX_BODY = 1600
 # Twilio's magic test numbers (twilio.com/docs/iam/test-credentials) behave the same here.
@@ -31,6 +32,16 @@ SILENT_WAV = (
     b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00\x80>\x00\x00"
     b"\x02\x00\x10\x00data\x00\x00\x00\x00"
 )
+# One silent MPEG-1 Layer III frame (32 kbit/s, 44.1 kHz, mono: a 4-byte header, then 100 bytes
+# of zero side information and data), for ``.mp3``.
+SILENT_MP3 = b"\xff\xfb\x10\xc0" + bytes(100)
+# Twilio's media types: WAV without an extension or with ``.wav``, MP3 with ``.mp3``
+# (twilio.com/docs/api/rest/recording, "Returns one of several representations").
+RECORDING_MEDIA = {
+    None: (SILENT_WAV, "audio/x-wav"),
+    "wav": (SILENT_WAV, "audio/x-wav"),
+    "mp3": (SILENT_MP3, "audio/mpeg"),
+}
 Form = dict[str, list[str]]
 
 
@@ -77,22 +88,31 @@ def not_found(path: str) -> Reply:
 Handler = Callable[["Simulator", Request, str | None], Reply]
 
 
-def handler_for(method: str, resource: str, sid: str | None, fmt: str) -> Handler | None:
+def handler_for(method: str, resource: str, sid: str | None, fmt: str | None) -> Handler | None:
+    media = resource == "Recordings" and sid is not None
+    if fmt is None and not media:
+        return _no_such_route  # only a recording's media has a URL without an extension
     if fmt != "json":
-        return fetch_recording_media if (resource, method) == ("Recordings", "GET") else None
+        return fetch_recording_media if media and method == "GET" else None
     table: dict[tuple[str, str, bool], Handler] = {
         ("Messages", "POST", False): create_message,
         ("Messages", "GET", False): list_messages,
         ("Messages", "GET", True): fetch_message,
+        ("Messages", "POST", True): update_message,
         ("Messages", "DELETE", True): delete_message,
         ("Calls", "POST", False): create_call,
         ("Calls", "GET", False): list_calls,
         ("Calls", "GET", True): fetch_call,
         ("Calls", "POST", True): update_call,
+        ("Calls", "DELETE", True): delete_call,
         ("Recordings", "GET", True): fetch_recording,
         ("Recordings", "DELETE", True): delete_recording,
     }
     return table.get((resource, method, sid is not None))
+
+
+def _no_such_route(sim: Simulator, request: Request, _: str | None) -> Reply:
+    return not_found(request.path)
 
 
 # --- Messages ---------------------------------------------------------------------------------
@@ -115,7 +135,7 @@ def create_message(sim: Simulator, request: Request, _: str | None) -> Reply:
         num_media=len(request.values("MediaUrl")),
     )
     sim.carrier.dispatch_message(message)
-    return json_reply(201, message.json(), segments=message.num_segments)
+    return json_reply(201, message.json(just_created=True), segments=message.num_segments)
 
 
 def _message_problem(sim: Simulator, request: Request) -> Reply | None:
@@ -168,16 +188,50 @@ def fetch_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
 
 
 def delete_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
+    refusal = "Cannot delete message because delivery has not been completed"
+    return _delete_finished(sim, request, sim.store.messages, sid, IN_FLIGHT, refusal)
+
+
+def _delete_finished(
+    sim: Simulator,
+    request: Request,
+    records: dict[str, Any],
+    sid: str | None,
+    unfinished: frozenset[str],
+    refusal: str,
+) -> Reply:
+    """Twilio deletes a text or a call once it has finished (20009 before)."""
+    with sim.store.lock:
+        record = records.get(sid or "")
+        if record is None:
+            return not_found(request.path)
+        if record.status in unfinished:
+            return error(409, 20009, refusal)
+        del records[record.sid]
+    return Reply(204)
+
+
+IN_FLIGHT = frozenset({"queued", "accepted", "sending", "scheduled"})
+
+
+def update_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
+    """Twilio's two updates: ``Body=""`` redacts a message that has left (error 30400 for any
+    other body, or for none, or for both parameters), ``Status=canceled`` cancels a scheduled
+    one (30409: the simulator schedules none)."""
+    body, status = request.value("Body"), request.value("Status")
     with sim.store.lock:
         message = sim.store.messages.get(sid or "")
         if message is None:
             return not_found(request.path)
-        if message.status in ("queued", "accepted", "sending"):
-            return error(
-                409, 20009, "Cannot delete message because delivery has not been completed"
-            )
-        del sim.store.messages[message.sid]
-    return Reply(204)
+        redact, cancel = body == "", status == "canceled"
+        if (body is None) == (status is None) or not (redact or cancel):
+            return error(400, 30400, "Parameters are not valid")
+        if cancel:
+            return error(400, 30409, "This message cannot be canceled")
+        if message.status in IN_FLIGHT:
+            return error(409, 20009, "Cannot redact message because it has not been sent")
+        message.body, message.date_updated = "", now()
+        return json_reply(200, message.json())
 
 
 def list_messages(sim: Simulator, request: Request, _: str | None) -> Reply:
@@ -250,7 +304,7 @@ def update_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
     call = sim.store.calls.get(sid or "")
     if call is None:
         return not_found(request.path)
-    if call.status not in ("queued", "ringing", "in-progress"):
+    if call.status not in LIVE_CALL:
         return error(400, 21220, "Call is not in-progress. Cannot redirect.")
     if request.value("Status") in ("completed", "canceled"):
         call.hangup_requested = True
@@ -262,6 +316,14 @@ def update_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
     return json_reply(200, call.json())
 
 
+def delete_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
+    refusal = "Cannot delete call because it is still in progress"
+    return _delete_finished(sim, request, sim.store.calls, sid, LIVE_CALL, refusal)
+
+
+LIVE_CALL = frozenset({"queued", "ringing", "in-progress"})
+
+
 def list_calls(sim: Simulator, request: Request, _: str | None) -> Reply:
     with sim.store.lock:
         found = [c for c in sim.store.calls.values() if _call_matches(c, request)]
@@ -270,11 +332,18 @@ def list_calls(sim: Simulator, request: Request, _: str | None) -> Reply:
 
 
 def _call_matches(call: Call, request: Request) -> bool:
-    for name, value in (("To", call.to), ("From", call.from_), ("Status", call.status)):
+    for name, value in (
+        ("To", call.to), ("From", call.from_), ("Status", call.status),
+        ("ParentCallSid", call.parent_call_sid),
+    ):  # fmt: skip
         wanted = request.value(name)
-        if wanted and wanted != value and _e164(wanted) != value:
+        if wanted and (value is None or value not in (wanted, _e164(wanted))):
             return False
-    return _within(request, "StartTime", call.start_time or call.date_created)
+    # Calls "started before" / "ended before" a date: ``StartTime<`` and ``EndTime<`` exclude
+    # it, where ``DateSent<`` for messages means on and before (the spec's parameter texts).
+    return _within(
+        request, "StartTime", call.start_time or call.date_created, before=_before
+    ) and _within(request, "EndTime", call.end_time, before=_before)
 
 
 # --- Recordings -------------------------------------------------------------------------------
@@ -288,7 +357,9 @@ def fetch_recording(sim: Simulator, request: Request, sid: str | None) -> Reply:
 def fetch_recording_media(sim: Simulator, request: Request, sid: str | None) -> Reply:
     if (sid or "") not in sim.store.recordings:
         return not_found(request.path)
-    return Reply(200, SILENT_WAV, "audio/x-wav")
+    extension = request.path.rpartition("/")[2].partition(".")[2] or None
+    audio, content_type = RECORDING_MEDIA[extension]
+    return Reply(200, audio, content_type)
 
 
 def delete_recording(sim: Simulator, request: Request, sid: str | None) -> Reply:
@@ -301,10 +372,15 @@ def delete_recording(sim: Simulator, request: Request, sid: str | None) -> Reply
 # --- filters and paging -----------------------------------------------------------------------
 
 
-def _within(request: Request, field: str, moment: datetime | None) -> bool:
-    """Twilio's ``Field``, ``Field>`` (on or after) and ``Field<`` (on or before) filters, with a
-    date (whole days) or an ISO 8601 datetime."""
-    for suffix, test in (("", _same), (">", _on_or_after), ("<", _on_or_before)):
+def _within(
+    request: Request,
+    field: str,
+    moment: datetime | None,
+    before: Callable[[datetime, str], bool] | None = None,
+) -> bool:
+    """Twilio's ``Field``, ``Field>`` (on or after) and ``Field<`` (on or before, unless
+    ``before`` says otherwise) filters, with a date (whole days) or an ISO 8601 datetime."""
+    for suffix, test in (("", _same), (">", _on_or_after), ("<", before or _on_or_before)):
         wanted = request.value(field + suffix)
         if wanted and (moment is None or not test(moment, wanted)):
             return False
@@ -333,28 +409,55 @@ def _on_or_before(moment: datetime, text: str) -> bool:
     return moment.date() <= bound.date() if whole_day else moment <= bound
 
 
+def _before(moment: datetime, text: str) -> bool:
+    bound, whole_day = _bound(text)
+    return moment.date() < bound.date() if whole_day else moment < bound
+
+
 def _page(request: Request, key: str, records: list[dict[str, Any]]) -> Reply:
+    """One page, newest first. ``next_page_uri`` carries ``PageToken=PA<last SID>`` and
+    ``previous_page_uri`` ``PageToken=PB<first SID>`` as Twilio's do, so walking the pages
+    neither repeats nor skips a record when new ones arrive meanwhile."""
     size = min(int(request.value("PageSize") or 50), 1000)
     number = int(request.value("Page") or 0)
-    chunk = records[number * size : (number + 1) * size]
-    more = len(records) > (number + 1) * size
+    first, end = _page_bounds(records, request.value("PageToken"), size, number)
+    chunk = records[first:end]
+    more = len(records) > end
+    after = f"PA{chunk[-1]['sid']}" if chunk else None
+    before = f"PB{chunk[0]['sid']}" if chunk else None
     payload = {
         key: chunk,
         "end": number * size + max(len(chunk) - 1, 0),
         "first_page_uri": _page_uri(request, size, 0),
-        "next_page_uri": _page_uri(request, size, number + 1) if more else None,
+        "next_page_uri": _page_uri(request, size, number + 1, after) if more else None,
         "page": number,
         "page_size": size,
-        "previous_page_uri": _page_uri(request, size, number - 1) if number else None,
+        "previous_page_uri": _page_uri(request, size, number - 1, before) if number else None,
         "start": number * size,
-        "uri": _page_uri(request, size, number),
+        "uri": _page_uri(request, size, number, request.value("PageToken")),
     }
     return json_reply(200, payload)
 
 
-def _page_uri(request: Request, size: int, number: int) -> str:
+def _page_bounds(
+    records: list[dict[str, Any]], token: str | None, size: int, number: int
+) -> tuple[int, int]:
+    """The slice a page holds: the records after (``PA``) or before (``PB``) the one its token
+    names; without a token, or when that record is gone, by page number."""
+    sids = [record["sid"] for record in records]
+    if token and token[:2] in ("PA", "PB") and token[2:] in sids:
+        at = sids.index(token[2:])
+        return (at + 1, at + 1 + size) if token.startswith("PA") else (max(at - size, 0), at)
+    return number * size, (number + 1) * size
+
+
+def _page_uri(request: Request, size: int, number: int, token: str | None = None) -> str:
     params: Iterable[tuple[str, str]] = [
-        (k, v) for k, vs in request.query.items() if k not in ("Page", "PageSize") for v in vs
+        (k, v)
+        for k, vs in request.query.items()
+        if k not in ("Page", "PageSize", "PageToken")
+        for v in vs
     ]
-    query = urlencode([*params, ("PageSize", str(size)), ("Page", str(number))])
+    paging = [("PageSize", str(size)), ("Page", str(number))]
+    query = urlencode([*params, *paging, *([("PageToken", token)] if token else [])])
     return f"{request.path}?{query}"

@@ -48,6 +48,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._answer()
 
+    def do_PUT(self) -> None:  # no Twilio route takes it: Twilio's 405 JSON, not http.server's 501
+        self._answer()
+
+    def do_PATCH(self) -> None:
+        self._answer()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: request lines carry phone numbers in their query strings."""
 

@@ -3,13 +3,17 @@ webhook, kept in memory to assert on and to measure rates."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import phonenumbers
 
 API_VERSION = "2010-04-01"
 FINAL_MESSAGE_STATUSES = frozenset({"delivered", "undelivered", "failed", "received"})
@@ -34,6 +38,43 @@ def rfc2822(moment: datetime | None) -> str | None:
     return moment.strftime("%a, %d %b %Y %H:%M:%S +0000") if moment else None
 
 
+# The subresource keys in the examples of Twilio's OpenAPI description (twilio-oai, api v2010).
+MESSAGE_SUBRESOURCES = ("feedback", "media")
+CALL_SUBRESOURCES = (
+    "events", "notifications", "payments", "recordings", "siprec", "streams", "transcriptions",
+    "user_defined_message_subscriptions", "user_defined_messages",
+)  # fmt: skip
+RECORDING_SUBRESOURCES = ("add_on_results", "transcriptions")
+
+
+def subresource_uris(uri: str, names: Iterable[str]) -> dict[str, str]:
+    """``{"user_defined_messages": ".../CA…/UserDefinedMessages.json"}``, as Twilio names them."""
+    base = uri.removesuffix(".json")
+    return {name: f"{base}/{_camel(name)}.json" for name in names}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def formatted(number: str) -> str:
+    """A call's ``from_formatted``/``to_formatted``: the national form for North American
+    numbers (``(415) 867-5309``, as in Twilio's examples), anything else as it came."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    if parsed.country_code != 1:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def default_messaging_service(account_sid: str) -> str:
+    """Twilio assigns "a unique default value" to ``messaging_service_sid`` when a text is sent
+    without a Messaging Service (api v2010 ``message.messaging_service_sid``): one per account."""
+    return "MG" + hashlib.sha256(account_sid.encode()).hexdigest()[:32]
+
+
 @dataclass
 class Message:
     sid: str
@@ -55,7 +96,11 @@ class Message:
     def uri(self) -> str:
         return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}.json"
 
-    def json(self) -> dict[str, Any]:
+    def json(self, just_created: bool = False) -> dict[str, Any]:
+        """The resource as Twilio answers it. The create answer's ``subresource_uris`` has only
+        ``media`` (Twilio's create examples); fetches and lists add ``feedback``."""
+        names = ("media",) if just_created else MESSAGE_SUBRESOURCES
+        service = self.messaging_service_sid or default_messaging_service(self.account_sid)
         return {
             "account_sid": self.account_sid,
             "api_version": API_VERSION,
@@ -67,14 +112,14 @@ class Message:
             "error_code": self.error_code,
             "error_message": None,
             "from": self.from_,
-            "messaging_service_sid": self.messaging_service_sid,
+            "messaging_service_sid": service,
             "num_media": str(self.num_media),
             "num_segments": str(self.num_segments),
             "price": None,
             "price_unit": "USD",
             "sid": self.sid,
             "status": self.status,
-            "subresource_uris": {"media": self.uri().replace(".json", "/Media.json")},
+            "subresource_uris": subresource_uris(self.uri(), names),
             "to": self.to,
             "uri": self.uri(),
         }
@@ -137,7 +182,6 @@ class Call:
     def json(self) -> dict[str, Any]:
         return {
             "account_sid": self.account_sid,
-            "annotation": None,
             "answered_by": self.answered_by,
             "api_version": API_VERSION,
             "caller_name": None,
@@ -148,7 +192,7 @@ class Call:
             "end_time": rfc2822(self.end_time),
             "forwarded_from": None,
             "from": self.from_,
-            "from_formatted": self.from_,
+            "from_formatted": formatted(self.from_),
             "group_sid": None,
             "parent_call_sid": self.parent_call_sid,
             "phone_number_sid": None,
@@ -158,9 +202,9 @@ class Call:
             "sid": self.sid,
             "start_time": rfc2822(self.start_time),
             "status": self.status,
-            "subresource_uris": {"recordings": self.uri().replace(".json", "/Recordings.json")},
+            "subresource_uris": subresource_uris(self.uri(), CALL_SUBRESOURCES),
             "to": self.to,
-            "to_formatted": self.to,
+            "to_formatted": formatted(self.to),
             "trunk_sid": None,
             "uri": self.uri(),
         }
@@ -197,7 +241,7 @@ class Recording:
             "source": "RecordVerb",
             "start_time": rfc2822(self.date_created),
             "status": self.status,
-            "subresource_uris": {},
+            "subresource_uris": subresource_uris(self.uri(), RECORDING_SUBRESOURCES),
             "uri": self.uri(),
         }
 

@@ -71,6 +71,16 @@ def test_a_send_still_waiting_keeps_its_content_whatever_its_age(app, session):
     assert fresh(session).get(OutboxItem, waiting.id).recipient == PHONE
 
 
+def test_an_old_text_left_unresolved_loses_its_content_too(app, session):
+    given_up = sent_text(
+        recipient=PHONE, status=OutboxStatus.UNKNOWN, created_at=utcnow() - LONG_AGO
+    )
+    session.add(given_up)
+    session.commit()
+    retention_run(app)
+    assert fresh(session).get(OutboxItem, given_up.id).recipient == ""
+
+
 def closed_request(session, member, note, status=CallbackStatus.DONE):
     request = CallbackRequest(
         code="123456",

@@ -93,7 +93,9 @@ class Carrier:
     def _schedule(self, message: Message) -> None:
         delay = self._wait_before_next(message)
         if delay is not None:
-            self.sim.later(message.sid, lambda: self._advance(message), delay)
+            # One lane per recipient: texts to one phone (a reply and its footer) arrive in
+            # the order they were sent, and one text's callbacks keep their order.
+            self.sim.later(message.to, lambda: self._advance(message), delay)
 
     def _advance(self, message: Message) -> None:
         if self._step(message):

@@ -79,17 +79,23 @@ def received(simulator) -> int:
     return len({m.to for m in simulator.store.messages.values()})
 
 
+def killed_mid_request(settings, simulator, after: int) -> None:
+    """A worker sends until Twilio holds ``after`` texts, then is SIGKILLed while Twilio has
+    recorded its next text and not answered."""
+    first = worker(settings)
+    wait_for(lambda: len(simulator.store.messages) >= after)
+    held = simulator.add_fault(Fault(status=0, when="after", hold=True))
+    wait_for(lambda: held in simulator.faults.held)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    simulator.faults.release_held()
+
+
 def test_a_worker_killed_mid_request_still_texts_everyone_exactly_once(
     app, settings, broadcast, simulator
 ):
     simulator.disorder = Disorder.NEVER  # no callback may settle it: only the lists can
-    first = worker(settings)
-    wait_for(lambda: len(simulator.store.messages) >= 100)
-    held = simulator.add_fault(Fault(status=0, when="after", hold=True))
-    wait_for(lambda: held in simulator.faults.held)  # recorded by Twilio, never answered
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    simulator.faults.release_held()
+    killed_mid_request(settings, simulator, after=100)
     assert worker(settings, "--burst").wait(timeout=120) == 0
     finish(app, settings, simulator)
     assert (len(simulator.store.messages), received(simulator)) == (MEMBERS, MEMBERS)
@@ -167,13 +173,7 @@ def test_a_broadcast_to_200_through_5xx_429_and_a_killed_worker_texts_everyone_o
     simulator.disorder = Disorder.NEVER  # only Twilio's lists can settle what is unknown
     for fault in flaky_twilio():
         simulator.add_fault(fault)
-    first = worker(settings)
-    wait_for(lambda: len(simulator.store.messages) >= 60)
-    held = simulator.add_fault(Fault(status=0, when="after", hold=True))
-    wait_for(lambda: held in simulator.faults.held)  # recorded by Twilio, never answered
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    simulator.faults.release_held()
+    killed_mid_request(settings, simulator, after=60)
     settle(app, settings, simulator)
     assert statuses(app) <= {OutboxStatus.SENT, OutboxStatus.DELIVERED}  # none in flight or lost
     assert (len(simulator.store.messages), received(simulator)) == (200, 200)

@@ -21,7 +21,7 @@ from app.services import outbox
 from app.simulator import Disorder, Fault
 from tests import factories
 from tests.conftest import fresh
-from tests.outbox_support import broadcast_text, midday_zone
+from tests.outbox_support import broadcast_text, uncapped_at_midday
 from workers import reconcile
 from workers.dispatch import send_batch
 from workers.sweep import sweep_once
@@ -32,9 +32,7 @@ PHONE = "+18005550142"
 
 @pytest.fixture
 def settings(settings):
-    settings["SMS_MAX_PER_SECOND"] = "0"
-    settings["LINE_TIMEZONE"] = midday_zone()
-    return settings
+    return uncapped_at_midday(settings)
 
 
 def row(session, item) -> OutboxItem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -298,6 +298,7 @@ def test_cancelling_a_meeting_queues_a_notice_per_rsvp_and_is_audited(coordinato
 
 def test_moving_a_meeting_plans_its_reminders_for_the_new_time(coordinator, session, seeded):
     meeting, times = seeded["meeting"], ReminderTimes.of(phoneline().config)
+    in_the_evening(session, meeting, ZoneInfo(seeded["group"].timezone))
     before = meeting.starts_at
     rsvp = session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)).one()
     reminders.plan(session, rsvp, times, utcnow())
@@ -318,6 +319,15 @@ def test_moving_a_meeting_plans_its_reminders_for_the_new_time(coordinator, sess
     assert len(pending) == len(times.offsets)
     assert all(r.due_at < moved.starts_at for r in pending)
     assert moved.starts_at == (before + timedelta(hours=1)).replace(second=0, microsecond=0)
+
+
+def in_the_evening(session, meeting, zone: ZoneInfo) -> None:
+    """18:30 local two days on: its reminders (a day and two hours before) fall outside quiet
+    hours, before and after a move by an hour, whatever the hour the test runs at."""
+    day = (utcnow() + timedelta(days=2)).astimezone(zone).date()
+    meeting.starts_at = datetime.combine(day, time(18, 30), zone).astimezone(UTC)
+    meeting.ends_at = meeting.starts_at + timedelta(minutes=90)
+    session.commit()
 
 
 def test_a_directory_file_with_an_error_is_shown_in_place_and_changes_nothing(

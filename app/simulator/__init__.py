@@ -3,6 +3,7 @@
 See ``docs/simulator.md``. ``Simulator`` is the handle tests and ``serve`` use.
 """
 
+from app.simulator.calls import CallTiming, Hold
 from app.simulator.faults import Fault
 from app.simulator.phones import (
     SILENCE,
@@ -22,10 +23,12 @@ from app.simulator.webhooks import Disorder, HttpTransport, WsgiTransport
 __all__ = [
     "SILENCE",
     "Call",
+    "CallTiming",
     "Disorder",
     "Fault",
     "HangUp",
     "Heard",
+    "Hold",
     "HttpTransport",
     "Keys",
     "ListScript",

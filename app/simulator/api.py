@@ -208,6 +208,8 @@ def create_call(sim: Simulator, request: Request, _: str | None) -> Reply:
         status_events=tuple(request.form.get("StatusCallbackEvent") or ["completed"]),
         machine_detection=request.value("MachineDetection"),
         async_amd_callback=_async_amd(request),
+        timeout=_whole(request.value("Timeout"), 60),
+        amd_timeout=_whole(request.value("MachineDetectionTimeout"), 30),
     )
     sim.dispatch_call(call)
     return json_reply(201, call.json())
@@ -233,6 +235,10 @@ def _async_amd(request: Request) -> str | None:
     if request.value("AsyncAmd") != "true":
         return None
     return request.value("AsyncAmdStatusCallback")
+
+
+def _whole(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
 
 
 def fetch_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
@@ -269,7 +275,8 @@ def _call_matches(call: Call, request: Request) -> bool:
         wanted = request.value(name)
         if wanted and wanted != value and _e164(wanted) != value:
             return False
-    return _within(request, "StartTime", call.start_time or call.date_created)
+    # A call still queued has not started: Twilio's StartTime filters leave it out.
+    return _within(request, "StartTime", call.start_time)
 
 
 # --- Recordings -------------------------------------------------------------------------------

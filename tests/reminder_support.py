@@ -50,18 +50,22 @@ def deliver(simulator: Any) -> None:
     simulator.wait_idle()
 
 
-def deliver_to_a_machine(simulator: Any) -> None:
+def deliver_to_a_machine(simulator: Any, late: bool = False) -> None:
     """``deliver``, with the call stopped at answering-machine detection's verdict while a worker
-    runs the app's answer to it: as at Twilio, where the job acts while the message plays."""
+    runs the app's answer to it: as at Twilio, where the job acts while the message plays.
+    ``late``: the worker only gets to it after the call ended."""
     from workers.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     verdict = simulator.hold_calls(at="verdict")
     run_worker(app, burst=True)  # the call goes out; its verdict reaches the app
     assert verdict.reached.wait(30), "no verdict was posted"
-    run_worker(app, burst=True)  # the app's job on the verdict
+    if not late:
+        run_worker(app, burst=True)  # the app's job on the verdict
     verdict.release()
     simulator.wait_idle()
+    if late:
+        run_worker(app, burst=True)
 
 
 def local(*parts: int) -> datetime:

@@ -34,12 +34,12 @@ def verdict_of(fake_app):
             lambda p: p.answers_as_machine(end="silence"),
             "DetectMessageEnd",
             ("machine_end_silence", "12000"),
-        ),  # noqa: E501
+        ),
         (
             lambda p: p.answers_as_machine(end="other"),
             "DetectMessageEnd",
             ("machine_end_other", "12000"),
-        ),  # noqa: E501
+        ),
         (lambda p: p.answers_as_machine(), "Enable", ("machine_start", "2800")),
         (lambda p: p.answers_as_fax(), "DetectMessageEnd", ("fax", "3000")),
         (lambda p: p.answers_as_machine(greeting=45), "DetectMessageEnd", ("unknown", "30000")),

@@ -108,9 +108,7 @@ def test_call_time_runs_in_real_time_at_the_pace_asked(bare_gateway, bare_simula
     assert time.monotonic() - began >= 1.0
 
 
-def test_hanging_up_through_the_api_cuts_a_paced_call_short(
-    bare_gateway, bare_simulator, fake_app
-):
+def test_hanging_up_through_the_api_cuts_a_paced_call_short(bare_gateway, bare_simulator, fake_app):
     bare_simulator.timing.pace = 0.1
     fake_app.documents["/start"] = '<Response><Pause length="600"/></Response>'
     verdict = bare_simulator.hold_calls(at="verdict")  # a moment inside the pause

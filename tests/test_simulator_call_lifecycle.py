@@ -40,6 +40,20 @@ def test_a_call_stays_queued_without_a_start_time_until_twilio_dials_it(
     assert done.status == "completed" and done.start_time <= done.end_time
 
 
+def test_a_call_hung_up_before_twilio_dialled_it_is_canceled_and_never_started(
+    bare_gateway, bare_simulator, fake_app
+):
+    backlog = bare_simulator.hold_calls(at="dial")
+    sid = bare_gateway.start_call(MEMBER, BASE + "/start").sid
+    assert backlog.reached.wait(10)
+    bare_gateway.client.calls(sid).update(status="canceled")
+    backlog.release()
+    bare_simulator.wait_idle()
+    record = bare_gateway.fetch_call(sid)
+    assert (record.status, record.start_time, record.end_time) == ("canceled", None, None)
+    assert fake_app.to("/start") == []
+
+
 @pytest.mark.parametrize(
     ("how", "heard"),
     [

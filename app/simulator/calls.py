@@ -231,8 +231,7 @@ class Calls:
         self.spend(call, self.timing.queued)
         if self.stopped.is_set():
             return
-        self.sim.dialled(call)
-        outcome = self._ring(call, phone)
+        outcome = self._dial(call, phone)
         if outcome != "answered":
             self.sim.end_call(call, outcome)
             return
@@ -241,6 +240,13 @@ class Calls:
         session.run(Next(call.url, call.method) if call.url else call.twiml or "<Response/>")
         self.sim.end_call(call, "completed")
         self._undecided(call)
+
+    def _dial(self, call: Call, phone: Phone) -> str:
+        if not call.hangup_requested:
+            self.sim.dialled(call)
+            outcome = self._ring(call, phone)
+        # Hung up through the API (Status=canceled or completed) before anyone answered.
+        return "canceled" if call.hangup_requested else outcome
 
     def _ring(self, call: Call, phone: Phone) -> str:
         """``answered``, or how the call ended unanswered, after the time that takes."""

@@ -263,7 +263,7 @@ class Simulator:
     def end_call(self, call: Call, status: str) -> None:
         completed = status == "completed"
         seconds = self.calls.talk_seconds(call) if completed else None
-        if call.start_time is None:
+        if call.start_time is None and status != "canceled":  # a <Dial> leg: dialled as it rang
             self._change(call, start_time=now())
         self._change(call, status=status, end_time=now() if completed else None, seconds=seconds)
         self._call_event(call, "completed")

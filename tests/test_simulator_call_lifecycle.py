@@ -10,6 +10,8 @@ import time_machine
 from app.simulator import Disorder
 
 MEMBER = "+14155550100"
+OTHER = "+14155550123"
+LINE = "+15005550006"
 BASE = "http://127.0.0.1:5000"
 STATUS = f"{BASE}/status/call?o=9"
 HELLO = "<Response><Say>Hello.</Say></Response>"
@@ -141,3 +143,18 @@ def test_an_early_initiated_callback_still_comes_once(bare_gateway, bare_simulat
     fake_app.documents["/start"] = HELLO
     start(bare_gateway, bare_simulator)
     assert statuses(fake_app) == ["initiated", "ringing", "in-progress", "completed"]
+
+
+@pytest.mark.parametrize("how", ["no-answer", "busy", "failed"])
+def test_a_dialled_number_that_does_not_answer_tells_the_dial_action_how(
+    bare_gateway, bare_simulator, fake_app, how
+):
+    fake_app.documents["/start"] = (
+        f'<Response><Dial action="/dialled" callerId="{LINE}">'
+        f"<Number>{OTHER}</Number></Dial></Response>"
+    )
+    bare_simulator.phone(OTHER).does_not_answer(how)
+    start(bare_gateway, bare_simulator)
+    assert fake_app.to("/dialled")[0].params["DialCallStatus"] == how
+    (leg,) = bare_simulator.calls_to(OTHER)
+    assert (leg.status, leg.end_time, leg.duration) == (how, None, None)

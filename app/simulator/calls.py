@@ -136,7 +136,7 @@ class Calls:
         self.timing = timing
         self.clocks: dict[str, CallClock] = {}
         self.holds: dict[str, Hold] = {}
-        self.undecided: dict[str, float] = {}  # async AMD verdicts still to come, by CallSid
+        self.undecided: set[str] = set()  # CallSids whose async AMD verdict is still to come
         self.stopped = threading.Event()
 
     def clock(self, call: Call) -> CallClock:
@@ -276,12 +276,12 @@ class Calls:
             self.spend(call, after)
             self.sim.set_answered_by(call, found)
             return
-        self.undecided[call.sid] = after
+        self.undecided.add(call.sid)
         clock = self.clock(call)
         clock.at(clock.now + after, lambda playing: self._post_verdict(call, found, after))
 
     def _post_verdict(self, call: Call, found: str, after: float) -> None:
-        self.undecided.pop(call.sid, None)
+        self.undecided.discard(call.sid)
         self._send_verdict(call, found, after)
         self.stop_at("verdict")
 
@@ -295,8 +295,9 @@ class Calls:
 
     def _undecided(self, call: Call) -> None:
         """The call ended before AMD decided: all it can say, afterwards, is ``unknown``."""
-        if self.undecided.pop(call.sid, None) is None:
+        if call.sid not in self.undecided:
             return
+        self.undecided.discard(call.sid)
         clock = self.clock(call)
         clock.due.clear()
         self._send_verdict(call, "unknown", clock.now - (clock.answered or clock.now))

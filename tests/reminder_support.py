@@ -57,8 +57,10 @@ def deliver_to_a_machine(simulator: Any, late: bool = False) -> None:
     from workers.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    backlog = simulator.hold_calls(at="dial")
     verdict = simulator.hold_calls(at="verdict")
-    run_worker(app, burst=True)  # the call goes out; its verdict reaches the app
+    run_worker(app, burst=True)  # the call goes out, and waits at Twilio till this worker is done
+    backlog.release()
     assert verdict.reached.wait(30), "no verdict was posted"
     if not late:
         run_worker(app, burst=True)  # the app's job on the verdict

@@ -158,3 +158,13 @@ def test_a_dialled_number_that_does_not_answer_tells_the_dial_action_how(
     assert fake_app.to("/dialled")[0].params["DialCallStatus"] == how
     (leg,) = bare_simulator.calls_to(OTHER)
     assert (leg.status, leg.end_time, leg.duration) == (how, None, None)
+
+
+def test_a_call_in_progress_does_not_hold_up_texts(bare_gateway, bare_simulator, fake_app):
+    backlog = bare_simulator.hold_calls(at="dial")  # as a long call would, at pace 1
+    bare_gateway.start_call(MEMBER, BASE + "/start")
+    assert backlog.reached.wait(10)
+    for n in range(8):  # every background lane gets some
+        bare_gateway.send_sms(f"+1415555{n:04d}", "Hello")
+    assert bare_simulator.lanes.wait_idle(10)
+    backlog.release()

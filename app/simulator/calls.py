@@ -22,6 +22,7 @@ and the verdict is posted to ``AsyncAmdStatusCallback`` at its moment.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ SPEECH_END = 1.2
 HELLO = 1.2  # a person picks up and says "Hello?": speech starts, and ends, within this
 FAX_TONE = 3.0  # a fax machine's answer tone, heard for long enough to be sure
 MACHINE_ENDS = ("beep", "silence", "other")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -138,6 +140,7 @@ class Calls:
         self.holds: dict[str, Hold] = {}
         self.undecided: set[str] = set()  # CallSids whose async AMD verdict is still to come
         self.stopped = threading.Event()
+        self.running = 0  # outbound calls in progress
 
     def clock(self, call: Call) -> CallClock:
         with self.sim.store.lock:
@@ -224,6 +227,26 @@ class Calls:
         return max(1, round(clock.now - clock.answered))
 
     # --- an outbound call's life ------------------------------------------------------------
+
+    def start(self, call: Call) -> None:
+        """Each call on its own thread: a paced call lasts minutes, and must not hold up the
+        texts and callbacks that share the simulator's background lanes."""
+        with self.sim.store.lock:
+            self.running += 1
+        threading.Thread(target=self._run, args=(call,), daemon=True, name="sim-call").start()
+
+    def idle(self) -> bool:
+        with self.sim.store.lock:
+            return self.running == 0
+
+    def _run(self, call: Call) -> None:
+        try:
+            self.run_outbound(call)
+        except Exception:  # one broken call must not leave wait_idle waiting for it
+            log.exception("simulator call failed")
+        finally:
+            with self.sim.store.lock:
+                self.running -= 1
 
     def run_outbound(self, call: Call) -> None:
         phone = self.sim.phone(call.to)

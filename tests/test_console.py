@@ -301,8 +301,8 @@ def test_moving_a_meeting_plans_its_reminders_for_the_new_time(coordinator, sess
     meeting, times = seeded["meeting"], ReminderTimes.of(phoneline().config)
     zone = ZoneInfo(seeded["group"].timezone)  # the member's too (a 415 number)
     # At 17:00, moved to 18:00, a day and two hours before are daytime whatever the hour now.
-    evening = (datetime.now(zone) + timedelta(days=3)).replace(hour=17, minute=0, second=0)
-    meeting.starts_at = evening.replace(microsecond=0).astimezone(UTC)
+    evening = datetime.now(zone) + timedelta(days=3)
+    meeting.starts_at = evening.replace(hour=17, minute=0, second=0, microsecond=0).astimezone(UTC)
     meeting.ends_at = meeting.starts_at + timedelta(hours=1)
     before = meeting.starts_at
     rsvp = session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)).one()

@@ -28,6 +28,8 @@ from twilio.rest import Client
 from app.config import TWILIO_API, Config
 
 REQUEST_TIMEOUT = 15.0
+# The most texts to one number read when looking for one that may have been sent.
+LIST_LIMIT = 1000
 API_VERSION = "2010-04-01"
 
 # Twilio rejected the request for now, not for good: rate limits, and credentials (a deployment
@@ -153,18 +155,24 @@ class Gateway:
         return _call(lambda: _message(self.client.messages(sid).fetch()))
 
     def list_messages(
-        self, to: str, sent_after: datetime | None = None, limit: int = 50
+        self, to: str, created_after: datetime | None = None, limit: int = LIST_LIMIT
     ) -> list[MessageRecord]:
-        """Messages to ``to`` sent at or after ``sent_after``, newest first. Twilio filters
-        ``DateSent`` by whole days (UTC), so the day goes to Twilio and the time is checked here."""
+        """Messages to ``to`` created at or after ``created_after``, as Twilio lists them.
+
+        Never filtered by ``DateSent``: a text Twilio still holds ``queued`` (beyond the
+        sender's throughput, for up to hours) has no ``date_sent`` yet, and a ``DateSent``
+        filter hides it from the one look that must find it (SPEC §9, exactly once). Twilio has
+        no creation-date filter and does not promise where unsent texts sort, so the whole
+        list to the number is read (up to ``limit``; Twilio keeps a number's texts only as long
+        as ``RETENTION_MESSAGES``) and the creation time is checked here."""
         return _call(
             lambda: [
                 record
                 for record in map(
                     _message,
-                    self.client.messages.list(to=to, date_sent_after=_day(sent_after), limit=limit),
+                    self.client.messages.list(to=to, limit=limit, page_size=min(limit, 1000)),
                 )
-                if _at_or_after(record.date_sent, sent_after)
+                if _at_or_after(record.date_created, created_after)
             ]
         )
 

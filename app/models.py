@@ -522,6 +522,7 @@ class StaffNoticeKind(enum.StrEnum):
     BROADCAST_PAUSED = "broadcast_paused"  # 30007/30034 in a run
     FACILITATOR_OPTED_OUT = "facilitator_stopped"
     CALLBACK_UNANSWERED = "callback_unanswered"  # escalated to coordinators
+    UNCONFIRMED = "unconfirmed_send"  # an unknown send left unresolved (never resent again)
     OTHER = "other"
 
 

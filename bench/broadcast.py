@@ -5,8 +5,11 @@
 Prints: the time to plan 10,000 recipients (preview + one outbox row each); sends per second
 with no cap and two ``phoneline worker --burst`` processes; a run of 3,000 at a cap of 100/s
 (total time against the ideal 30 s, and the worst one-second window at the simulator's receive
-time); duplicates; and the naive baseline (one loop calling the twilio client per recipient,
-over the first 500, extrapolated). The simulator runs in its own process; the database is a
+time); duplicates; a broadcast to 200 through a flaky Twilio (15% of creates fail: 500 after
+recording, 503 before, 429) with one of two ``phoneline worker`` processes SIGKILLed
+mid-request, in real time, and how long its last member waited for the text (``--faults``);
+and the naive baseline (one loop calling the twilio client per recipient, over the first 500,
+extrapolated). The simulator runs in its own process; the database is a
 fresh SQLite file and Redis the embedded server of a fresh instance folder. Status callbacks
 are off (no web app runs), so the numbers are the send path alone.
 """
@@ -52,7 +55,7 @@ from app.models import (
 )
 from app.phones import number_hash
 from app.services import broadcasts
-from app.simulator import Disorder, Simulator
+from app.simulator import Disorder, Fault, Message, Simulator
 from workers.sweep import sweep_once
 
 LINE = "+15005550006"
@@ -81,6 +84,17 @@ def main() -> None:
             f"(ideal {ideal:.0f} s), worst one-second window {capped['peak']:.0f}, "
             f"duplicates {capped['dupes']}"
         )
+        if options.faults:
+            faulty = run_under_faults(app, environ, instance, options)
+            print(
+                f"under faults ({options.faults} members; 5% 500 after Twilio recorded, 5% 503 "
+                f"before, 5% 429 on every create, resends too; a worker SIGKILLed mid-request; "
+                f"real 60 s look-ups): half the members texted after {faulty['half']:.0f} s, "
+                f"99% after {faulty['p99']:.0f} s, the last after {faulty['last_text']:.0f} s "
+                f"(delivered after {faulty['last_delivered']:.0f} s); "
+                f"{faulty['members']:.0f} of {options.faults} members texted, "
+                f"duplicates {faulty['dupes']:.0f}, unresolved {faulty['unresolved']:.0f}"
+            )
     naive = naive_baseline(environ, instance, options)
     print(
         f"naive baseline (one loop, twilio client per recipient, first 500): "
@@ -201,14 +215,138 @@ def _check_all_sent(app: Any) -> None:
     assert left is None, "a due row was left unsent"
 
 
-def _worker(env: dict[str, str], instance: Path) -> subprocess.Popen[bytes]:
+def _worker(env: dict[str, str], instance: Path, burst: bool = True) -> subprocess.Popen[bytes]:
     code = "from app.cli import main; main()"
     return subprocess.Popen(
-        [sys.executable, "-c", code, "worker", "--burst"],
+        [sys.executable, "-c", code, "worker", *(["--burst"] if burst else [])],
         env={**os.environ, **env, "PHONELINE_INSTANCE": str(instance)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+# Twilio failing 15% of creates for the whole run (resends too), as the exactly-once test does.
+FLAKY = (
+    Fault(status=500, when="after", times=10**9, every=20, offset=3),
+    Fault(status=503, when="before", times=10**9, every=20, offset=13),
+    Fault(status=429, when="before", times=10**9, every=20, offset=7),
+)
+FAULTS_PREFIX = "+1855555"
+BUSY = (OutboxStatus.PENDING, OutboxStatus.QUEUED, OutboxStatus.SENDING)
+
+
+def run_under_faults(
+    app: Any, environ: dict[str, str], instance: Path, options: Any
+) -> dict[str, float]:
+    """A broadcast through a flaky Twilio with one of two workers killed mid-request, in real
+    time: the workers' own sweeps (every 5 s), the 2-minute claim lease, the 60 s between
+    looks. Timed from the workers' start to the last member's first text at the simulator
+    (and to its delivery, at the simulator's Twilio-like pace)."""
+    plan(app, "faults", FAULTS_PREFIX, options.faults, send_at=utcnow())
+    sim, control = _start_simulator(options.latency / 1000, _control_faults)
+    control.send("faults")
+    control.recv()
+    env = {**environ, "TWILIO_API_BASE_URL": sim, "SMS_MAX_PER_SECOND": "0"}
+    started = datetime.now(UTC)
+    workers = [_worker(env, instance, burst=False) for _ in range(2)]
+    _until(lambda: _ask(control, "count") >= options.faults // 3)
+    control.send("hold")  # the next create is recorded by Twilio and never answered
+    control.recv()
+    _until(lambda: _ask(control, "held") > 0)
+    workers[0].kill()  # SIGKILL, mid-request
+    workers[0].wait()
+    control.send("release")
+    control.recv()
+    _until(lambda: not _in_flight(app), timeout=1800.0)
+    workers[1].terminate()
+    workers[1].wait()
+    control.send("texted")
+    texted: dict[str, Any] = control.recv()
+    control.send("stop")
+    waits = sorted(at - started.timestamp() for at in texted["texted"])
+    return {
+        "half": waits[len(waits) // 2],
+        "p99": waits[int(len(waits) * 0.99) - 1],
+        "last_text": waits[-1],
+        "last_delivered": texted["last_delivered"] - started.timestamp(),
+        "members": texted["members"],
+        "dupes": texted["dupes"],
+        "unresolved": _unresolved(app),
+    }
+
+
+def _in_flight(app: Any) -> bool:
+    with phoneline(app).db.session() as session:
+        busy = session.scalar(
+            select(OutboxItem.id)
+            .where(OutboxItem.recipient.like(f"{FAULTS_PREFIX}%"))
+            .where(
+                OutboxItem.status.in_(BUSY)
+                | (
+                    (OutboxItem.status == OutboxStatus.UNKNOWN)
+                    & OutboxItem.next_check_at.is_not(None)
+                )
+            )
+            .limit(1)
+        )
+    return busy is not None
+
+
+def _unresolved(app: Any) -> int:
+    with phoneline(app).db.session() as session:
+        rows = session.scalars(
+            select(OutboxItem.id).where(
+                OutboxItem.recipient.like(f"{FAULTS_PREFIX}%"),
+                OutboxItem.status == OutboxStatus.UNKNOWN,
+            )
+        )
+        return len(list(rows))
+
+
+def _until(condition: Callable[[], bool], timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the broadcast under faults did not finish"
+        time.sleep(0.5)
+
+
+def _ask(control: Connection, command: str) -> int:
+    control.send(command)
+    answer: int = control.recv()
+    return answer
+
+
+def _control_faults(simulator: Simulator, command: str) -> Any:
+    """The commands ``run_under_faults`` sends the simulator's process."""
+    if command == "faults":
+        for fault in FLAKY:
+            simulator.add_fault(replace(fault))
+    elif command == "hold":
+        simulator.add_fault(Fault(status=0, when="after", hold=True))
+    elif command == "release":
+        simulator.faults.release_held()
+    elif command == "held":
+        return len(simulator.faults.held)
+    elif command == "count":
+        return len(simulator.store.messages)
+    else:
+        return _texted(simulator)
+    return None
+
+
+def _texted(simulator: Simulator) -> dict[str, Any]:
+    """When each member's first text reached Twilio; when the last was delivered."""
+    simulator.wait_idle()
+    first: dict[str, Message] = {}
+    with simulator.store.lock:
+        for message in sorted(simulator.store.messages.values(), key=lambda m: m.date_created):
+            first.setdefault(message.to, message)
+    return {
+        "texted": [m.date_created.timestamp() for m in first.values()],
+        "last_delivered": max(m.date_updated.timestamp() for m in first.values()),
+        "members": len(first),
+        "dupes": sum(len(group) - 1 for group in simulator.duplicate_texts()),
+    }
 
 
 def naive_baseline(environ: dict[str, str], instance: Path, options: Any) -> float:
@@ -273,6 +411,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=100.0, help="milliseconds per request")
     parser.add_argument("--sends", type=int, default=3000)
     parser.add_argument("--plan", type=int, default=10000)
+    parser.add_argument(
+        "--faults", type=int, default=200, help="members of the run under faults (0: skip it)"
+    )
     return parser.parse_args()
 
 

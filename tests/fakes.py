@@ -78,10 +78,10 @@ class RecordingGateway:
         return self._find(self.sent, sid)
 
     def list_messages(
-        self, to: str, sent_after: datetime | None = None, limit: int = 50
+        self, to: str, created_after: datetime | None = None, limit: int = 1000
     ) -> list[MessageRecord]:
         self._maybe_fail()
-        found = [m for m in self.sent if m.to == to and _after(m.date_sent, sent_after)]
+        found = [m for m in self.sent if m.to == to and _after(m.date_created, created_after)]
         return list(reversed(found))[:limit]
 
     def delete_message(self, sid: str) -> None:

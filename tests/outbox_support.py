@@ -8,6 +8,7 @@ line falls back to ``LINE_TIMEZONE``) and set ``LINE_TIMEZONE`` to a zone where 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,13 @@ def midday_zone(now: datetime | None = None) -> str:
     if offset == 0:
         return "Etc/GMT"
     return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # Etc/ signs are inverted
+
+
+def uncapped_at_midday(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings for tests about outcomes, not pace, where no quiet hour may hold a text."""
+    settings["SMS_MAX_PER_SECOND"] = "0"
+    settings["LINE_TIMEZONE"] = midday_zone()
+    return settings
 
 
 def number(n: int) -> str:

@@ -18,7 +18,7 @@ from app.config import PLACEHOLDER_ACCOUNT_SID, PLACEHOLDER_AUTH_TOKEN, load_con
 from app.extensions import phoneline
 from app.gateway import Gateway
 from app.models import Facilitator, Member
-from app.simulator import Simulator, WsgiTransport
+from app.simulator import QUICK, Simulator, WsgiTransport
 from app.simulator.webhooks import Answer, Params
 from tests import facilitator_scan
 
@@ -40,6 +40,7 @@ def simulator(app: Flask, settings: dict[str, Any]) -> Iterator[Simulator]:
         voice_url=f"{BASE_URL}/twilio/voice",
         transport=WsgiTransport(app, BASE_URL),
     ).start()
+    sim.carrier.timing = QUICK  # every text still passes through every status
     settings["TWILIO_API_BASE_URL"] = sim.url  # for any further app a test builds (a worker)
     ext = phoneline(app)
     ext.config = replace(ext.config, twilio_api_base_url=sim.url)
@@ -121,6 +122,7 @@ def bare_simulator(fake_app: FakeApp) -> Iterator[Simulator]:
         api_keys={API_KEY_SID: API_KEY_SECRET},
         transport=fake_app,
     ).start()
+    sim.carrier.timing = QUICK
     yield sim
     sim.stop()
 

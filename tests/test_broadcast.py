@@ -17,7 +17,7 @@ from app.models import (
     RsvpStatus,
     SmsStatus,
 )
-from app.services import members
+from app.services import broadcasts, members
 from tests import factories
 from tests.conftest import fresh
 from tests.outbox_support import SECRET, grant, midday_zone, number
@@ -221,3 +221,18 @@ def test_a_member_who_revoked_broadcasts_is_not_a_recipient(app, session, group)
     session.commit()
     result = broadcast(app, "--group", "tuesday", "--message", "Hi.", "--yes")
     assert "recipients: 0" in result.output and "not reachable by SMS: 1" in result.output
+
+
+def test_the_report_counts_a_text_still_looked_up_in_flight_and_one_given_up_unresolved(
+    app, session, group
+):
+    for n in range(3):
+        member_of(session, group, n)
+    broadcast(app, "--group", "tuesday", "--message", "Room 4.", "--yes")
+    looking, given_up, delivered = rows(session)
+    looking.status, looking.next_check_at = OutboxStatus.UNKNOWN, datetime.now(UTC)
+    given_up.status, given_up.next_check_at = OutboxStatus.UNKNOWN, None
+    delivered.status = OutboxStatus.DELIVERED
+    session.commit()
+    result = broadcasts.report(session, fresh(session).scalars(select(Broadcast)).one())
+    assert (result.in_flight, result.unresolved, result.delivered) == (1, 1, 1)

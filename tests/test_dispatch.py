@@ -112,20 +112,6 @@ def test_a_500_before_anything_was_recorded_is_resent_once_after_two_looks(sessi
     assert row(session, item).status is OutboxStatus.DELIVERED
 
 
-def test_a_text_still_unknown_after_its_one_resend_is_reported_not_resent(session, simulator):
-    simulator.add_fault(Fault(status=500, when="before", times=2))
-    item = a_text(session)
-    send_batch([item.id])
-    now = utcnow()
-    for minute in (1, 2):  # two looks, resend (500 again); two more looks
-        sweep_once(_db(), now + timedelta(minutes=minute))
-        sweep_once(_db(), now + timedelta(minutes=minute, seconds=61))
-        _drain()
-    left = row(session, item)
-    assert (left.status, left.next_check_at, left.attempts) == (OutboxStatus.UNKNOWN, None, 2)
-    assert simulator.messages_to(PHONE) == []
-
-
 def test_21610_marks_the_member_blocked_and_fails_the_row(session, simulator):
     member = factories.member(session, phone="+15005550004")  # Twilio's "blocked" test number
     item = a_text(session, phone=member.phone, member_id=member.id)

@@ -68,8 +68,26 @@ def test_the_text_that_may_have_been_sent_can_be_found_by_listing(gateway, simul
     with pytest.raises(GatewayError):
         gateway.send_sms(MEMBER, "Reminder")
     simulator.wait_idle()
-    (found,) = gateway.list_messages(MEMBER, sent_after=claimed_at)
+    (found,) = gateway.list_messages(MEMBER, created_after=claimed_at)
     assert found.body == "Reminder"
+
+
+def test_a_text_twilio_still_holds_queued_is_listed_though_not_yet_sent(gateway, simulator):
+    claimed_at = utcnow() - timedelta(seconds=1)
+    simulator.carrier.hold()  # beyond the sender's throughput: no date_sent yet
+    simulator.add_fault(Fault(status=500, when="after"))
+    with pytest.raises(GatewayError):
+        gateway.send_sms(MEMBER, "Reminder")
+    (found,) = gateway.list_messages(MEMBER, created_after=claimed_at)
+    assert (found.body, found.status, found.date_sent) == ("Reminder", "queued", None)
+    simulator.carrier.release()
+
+
+def test_texts_created_before_the_claim_are_not_listed(gateway, simulator):
+    gateway.send_sms(MEMBER, "Yesterday's reminder")
+    simulator.wait_idle()
+    later = utcnow() + timedelta(seconds=5)
+    assert gateway.list_messages(MEMBER, created_after=later) == []
 
 
 def test_a_request_twilio_never_answers_is_transient_and_may_have_been_sent(simulator, tmp_path):

@@ -4,6 +4,7 @@ inactive ``RETENTION_INACTIVE_MEMBER`` are forgotten; the consent ledger and aud
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.cli import cli
@@ -61,14 +62,23 @@ def test_old_texts_lose_their_content_but_keep_their_delivery_status(app, sessio
     assert session.scalars(select(MessageDeletion.message_sid)).all() == ["SM" + "a" * 32]
 
 
-def test_a_send_still_waiting_keeps_its_content_whatever_its_age(app, session):
-    waiting = sent_text(
-        recipient=PHONE, status=OutboxStatus.PENDING, created_at=utcnow() - LONG_AGO
-    )
-    session.add(waiting)
+@pytest.mark.parametrize(
+    ("status", "still_looked_up", "kept"),
+    [
+        (OutboxStatus.PENDING, False, True),  # still waiting to go
+        (OutboxStatus.UNKNOWN, True, True),  # still being looked up at Twilio
+        (OutboxStatus.UNKNOWN, False, False),  # given up on: settled like any other
+    ],
+)
+def test_an_unsettled_send_keeps_its_content_whatever_its_age(
+    app, session, status, still_looked_up, kept
+):
+    row = sent_text(recipient=PHONE, status=status, created_at=utcnow() - LONG_AGO)
+    row.next_check_at = utcnow() if still_looked_up else None
+    session.add(row)
     session.commit()
     retention_run(app)
-    assert fresh(session).get(OutboxItem, waiting.id).recipient == PHONE
+    assert (fresh(session).get(OutboxItem, row.id).recipient == PHONE) is kept
 
 
 def closed_request(session, member, note, status=CallbackStatus.DONE):

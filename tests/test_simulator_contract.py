@@ -112,7 +112,7 @@ def _send(line: Line) -> requests.Response:
 def _list_texts(line: Line) -> requests.Response:
     for n in range(3):
         line.sent_text(f"text {n}")
-    line.gateway.list_messages(MEMBER, sent_after=utcnow() - timedelta(minutes=1))
+    line.gateway.list_messages(MEMBER, created_after=utcnow() - timedelta(minutes=1))
     return line.wire.last
 
 

@@ -352,6 +352,21 @@ def counts(session: Session, broadcast_id: int) -> dict[OutboxStatus, int]:
     return {status: int(n) for status, n in rows}
 
 
+def unresolved(session: Session, broadcast_id: int) -> int:
+    """Unknown rows reconciliation gave up on (no further check): the rest are still looked
+    up and resent, so they are in flight."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(
+            OutboxItem.broadcast_id == broadcast_id,
+            OutboxItem.status == OutboxStatus.UNKNOWN,
+            OutboxItem.next_check_at.is_(None),
+        )
+    )
+    return int(found or 0)
+
+
 @dataclass(frozen=True)
 class Report:
     planned: int
@@ -360,7 +375,7 @@ class Report:
     delivered: int
     undelivered: int
     failed: int
-    unresolved: int  # unknown after reconciliation: reported, never resent
+    unresolved: int  # unknown, and too late to send again: reported, never resent
     skipped: int  # consent revoked or the number stopped taking texts before its turn
     skipped_language: int
 
@@ -371,14 +386,17 @@ class Report:
 
 def report(session: Session, broadcast: Broadcast) -> Report:
     by_status = counts(session, broadcast.id)
+    given_up = unresolved(session, broadcast.id)
     return Report(
         planned=sum(by_status.values()),
-        in_flight=sum(by_status.get(s, 0) for s in IN_FLIGHT),
+        in_flight=sum(by_status.get(s, 0) for s in IN_FLIGHT)
+        + by_status.get(OutboxStatus.UNKNOWN, 0)
+        - given_up,
         sent=by_status.get(OutboxStatus.SENT, 0),
         delivered=by_status.get(OutboxStatus.DELIVERED, 0),
         undelivered=by_status.get(OutboxStatus.UNDELIVERED, 0),
         failed=by_status.get(OutboxStatus.FAILED, 0),
-        unresolved=by_status.get(OutboxStatus.UNKNOWN, 0),
+        unresolved=given_up,
         skipped=by_status.get(OutboxStatus.SKIPPED, 0) + by_status.get(OutboxStatus.CANCELLED, 0),
         skipped_language=broadcast.skipped_language,
     )

@@ -50,13 +50,13 @@ def late_notice_time(
     later: datetime,
 ) -> datetime:
     """When a notice held by quiet hours until ``later`` goes out (see the module)."""
-    deadline = _deadline(session, item)
-    if deadline is None or later < deadline:
+    cutoff = deadline(session, item)
+    if cutoff is None or later < cutoff:
         return later
     if not quiet_hours.is_quiet(item.created_at, zone, window) and now - item.created_at <= GRACE:
         return now
     morning = max(next_morning(now, zone), now)
-    if morning < deadline:
+    if morning < cutoff:
         return morning
     _tell_staff_late(session, item)
     return later
@@ -72,7 +72,9 @@ def next_morning(now: datetime, zone: ZoneInfo) -> datetime:
     return quiet_hours.wall_clock(local.date() + timedelta(days=1), MORNING, zone)
 
 
-def _deadline(session: Session, item: OutboxItem) -> datetime | None:
+def deadline(session: Session, item: OutboxItem) -> datetime | None:
+    """When a notice stops being worth sending: the meeting's start (for a move, the earlier
+    of the old and new starts)."""
     rsvp = session.get(Rsvp, item.rsvp_id) if item.rsvp_id is not None else None
     starts = [rsvp.meeting.starts_at] if rsvp is not None else []
     raw = item.params.get("deadline")

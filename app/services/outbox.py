@@ -134,6 +134,8 @@ QUEUE_LEASE = timedelta(minutes=10)
 # Unknown rows are looked up at least twice, this far apart, before anything is resent.
 RECHECK_AFTER = timedelta(seconds=60)
 CHECKS_PER_ROUND = 2
+# A resend that came back unknown waits longer before each further round of looks.
+MAX_ROUND_WAIT = timedelta(minutes=30)
 # Rows with no final status this long after sending are polled (SPEC §9), then hourly.
 POLL_AFTER = timedelta(hours=6)
 POLL_EVERY = timedelta(hours=1)
@@ -259,7 +261,15 @@ def checks_due(session: Session, status: OutboxStatus, now: datetime, limit: int
 
 def _to_unknown(item: OutboxItem, now: datetime) -> None:
     item.status, item.claim_expires_at = OutboxStatus.UNKNOWN, None
-    item.next_check_at = now
+    item.next_check_at = now + round_wait(item.reconcile_checks // CHECKS_PER_ROUND)
+
+
+def round_wait(rounds_done: int) -> timedelta:
+    """Before the first look of a round: none for the first, then 1, 2, 4 … minutes (at most
+    ``MAX_ROUND_WAIT``), so a Twilio failing again and again is not asked ever faster."""
+    if rounds_done <= 0:
+        return timedelta(0)
+    return min(RECHECK_AFTER * 2 ** min(rounds_done - 1, 16), MAX_ROUND_WAIT)
 
 
 def _sending(session: Session, item_id: int) -> OutboxItem | None:

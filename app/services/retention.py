@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, text
+from sqlalchemy import and_, delete, exists, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Exists
 
@@ -40,6 +40,8 @@ BATCH = 200
 # What is still pending or in flight keeps its content; rows Twilio accepted or that ended lose
 # it. Written as NOT IN so the planner reads the partial retention index, not a status index.
 UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.UNKNOWN)
+# An unknown row reconciliation gave up on is settled too: nothing will look at its content.
+_UNRESOLVED = and_(OutboxItem.status == OutboxStatus.UNKNOWN, OutboxItem.next_check_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def empty_outbox(session: Session, before: datetime, now: datetime, limit: int) 
         .where(
             OutboxItem.created_at < before,
             text("outbox.recipient != ''"),  # literal, so the partial index applies
-            OutboxItem.status.not_in(UNSETTLED),
+            or_(OutboxItem.status.not_in(UNSETTLED), _UNRESOLVED),
         )
         .order_by(OutboxItem.created_at)
         .limit(limit)

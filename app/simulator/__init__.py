@@ -3,6 +3,7 @@
 See ``docs/simulator.md``. ``Simulator`` is the handle tests and ``serve`` use.
 """
 
+from app.simulator.carrier import QUICK, TWILIO_LIKE, MessageTiming
 from app.simulator.faults import Fault
 from app.simulator.phones import (
     SILENCE,
@@ -20,7 +21,9 @@ from app.simulator.server import Simulator
 from app.simulator.webhooks import Disorder, HttpTransport, WsgiTransport
 
 __all__ = [
+    "QUICK",
     "SILENCE",
+    "TWILIO_LIKE",
     "Call",
     "Disorder",
     "Fault",
@@ -30,6 +33,7 @@ __all__ = [
     "Keys",
     "ListScript",
     "Message",
+    "MessageTiming",
     "Phone",
     "Recording",
     "Silence",

@@ -7,7 +7,8 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 import phonenumbers
 
 from app.simulator.records import API_VERSION, Call, Message, now
+from app.simulator.segments import segment_count
 
 if TYPE_CHECKING:
     from app.simulator.server import Simulator
@@ -108,7 +110,21 @@ def handler_for(method: str, resource: str, sid: str | None, fmt: str | None) ->
         ("Recordings", "GET", True): fetch_recording,
         ("Recordings", "DELETE", True): delete_recording,
     }
-    return table.get((resource, method, sid is not None))
+    handler = table.get((resource, method, sid is not None))
+    return _answering(handler) if handler else None
+
+
+def _answering(handler: Handler) -> Handler:
+    """A refused parameter gets Twilio's 400 error JSON: never a dropped connection, which a
+    client must read as "maybe done"."""
+
+    def answer(sim: Simulator, request: Request, sid: str | None) -> Reply:
+        try:
+            return handler(sim, request, sid)
+        except BadRequest as refused:
+            return error(400, refused.code, refused.message)
+
+    return answer
 
 
 def _no_such_route(sim: Simulator, request: Request, _: str | None) -> Reply:
@@ -126,7 +142,7 @@ def create_message(sim: Simulator, request: Request, _: str | None) -> Reply:
     service = request.value("MessagingServiceSid")
     message = sim.add_message(
         to=_e164(request.value("To") or ""),
-        from_=request.value("From") or sim.line_numbers[0],
+        from_=request.value("From"),  # a Messaging Service picks one once the text is queued
         body=body,
         direction="outbound-api",
         status="accepted" if service else "queued",
@@ -134,8 +150,9 @@ def create_message(sim: Simulator, request: Request, _: str | None) -> Reply:
         status_callback=request.value("StatusCallback"),
         num_media=len(request.values("MediaUrl")),
     )
+    answer = message.json(just_created=True)  # as created: before the carrier moves it on
     sim.carrier.dispatch_message(message)
-    return json_reply(201, message.json(just_created=True), segments=message.num_segments)
+    return json_reply(201, answer, segments=segment_count(body))
 
 
 def _message_problem(sim: Simulator, request: Request) -> Reply | None:
@@ -235,18 +252,21 @@ def update_message(sim: Simulator, request: Request, sid: str | None) -> Reply:
 
 
 def list_messages(sim: Simulator, request: Request, _: str | None) -> Reply:
+    sent = _date_filter(request, "DateSent")
     with sim.store.lock:
-        found = [m for m in sim.store.messages.values() if _message_matches(m, request)]
+        found = [m for m in sim.store.messages.values() if _message_matches(m, request, sent)]
     found.sort(key=lambda m: m.date_created, reverse=True)
     return _page(request, "messages", [m.json() for m in found])
 
 
-def _message_matches(message: Message, request: Request) -> bool:
+def _message_matches(
+    message: Message, request: Request, sent: Callable[[datetime | None], bool]
+) -> bool:
     for name, value in (("To", message.to), ("From", message.from_)):
         wanted = request.value(name)
         if wanted and _e164(wanted) != value:
             return False
-    return _within(request, "DateSent", message.date_sent)
+    return sent(message.date_sent)
 
 
 # --- Calls ------------------------------------------------------------------------------------
@@ -325,13 +345,17 @@ LIVE_CALL = frozenset({"queued", "ringing", "in-progress"})
 
 
 def list_calls(sim: Simulator, request: Request, _: str | None) -> Reply:
+    # Calls "started before" / "ended before" a date: ``StartTime<`` and ``EndTime<`` exclude
+    # it, where ``DateSent<`` for messages means on and before (the spec's parameter texts).
+    started = _date_filter(request, "StartTime", strictly_before=True)
+    ended = _date_filter(request, "EndTime", strictly_before=True)
     with sim.store.lock:
-        found = [c for c in sim.store.calls.values() if _call_matches(c, request)]
+        found = [c for c in sim.store.calls.values() if _call_matches(c, request, started, ended)]
     found.sort(key=lambda c: c.date_created, reverse=True)
     return _page(request, "calls", [c.json() for c in found])
 
 
-def _call_matches(call: Call, request: Request) -> bool:
+def _call_matches(call: Call, request: Request, started: DateTest, ended: DateTest) -> bool:
     for name, value in (
         ("To", call.to), ("From", call.from_), ("Status", call.status),
         ("ParentCallSid", call.parent_call_sid),
@@ -339,11 +363,7 @@ def _call_matches(call: Call, request: Request) -> bool:
         wanted = request.value(name)
         if wanted and (value is None or value not in (wanted, _e164(wanted))):
             return False
-    # Calls "started before" / "ended before" a date: ``StartTime<`` and ``EndTime<`` exclude
-    # it, where ``DateSent<`` for messages means on and before (the spec's parameter texts).
-    return _within(
-        request, "StartTime", call.start_time or call.date_created, before=_before
-    ) and _within(request, "EndTime", call.end_time, before=_before)
+    return started(call.start_time or call.date_created) and ended(call.end_time)
 
 
 # --- Recordings -------------------------------------------------------------------------------
@@ -372,54 +392,108 @@ def delete_recording(sim: Simulator, request: Request, sid: str | None) -> Reply
 # --- filters and paging -----------------------------------------------------------------------
 
 
-def _within(
-    request: Request,
-    field: str,
-    moment: datetime | None,
-    before: Callable[[datetime, str], bool] | None = None,
-) -> bool:
-    """Twilio's ``Field``, ``Field>`` (on or after) and ``Field<`` (on or before, unless
-    ``before`` says otherwise) filters, with a date (whole days) or an ISO 8601 datetime."""
-    for suffix, test in (("", _same), (">", _on_or_after), ("<", before or _on_or_before)):
-        wanted = request.value(field + suffix)
-        if wanted and (moment is None or not test(moment, wanted)):
+class BadRequest(Exception):
+    """A parameter Twilio would refuse: answered 400 with Twilio's error JSON."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(code, message)
+        self.code, self.message = code, message
+
+
+DateTest = Callable[[datetime | None], bool]
+
+
+def _date_filter(request: Request, field: str, strictly_before: bool = False) -> DateTest:
+    """Twilio's ``Field`` (within the day, or that second), ``Field>`` (on or after) and
+    ``Field<`` (on or before; before, when ``strictly_before``) filters, read once (a bad one
+    is a 400 even when nothing would match). A record without the date (a text still queued
+    has no ``date_sent``) matches none of them."""
+    bounds = [
+        (suffix, *_period(wanted))
+        for suffix in ("", ">", "<")
+        if (wanted := request.value(field + suffix))
+    ]
+
+    def matches(moment: datetime | None) -> bool:
+        if not bounds:
+            return True
+        if moment is None:
             return False
-    return True
+        moment = moment.replace(microsecond=0)  # Twilio's dates have whole seconds
+        return all(
+            (suffix == "<" or moment >= start)
+            and (suffix == ">" or moment < (start if suffix == "<" and strictly_before else end))
+            for suffix, start, end in bounds
+        )
+
+    return matches
 
 
-def _bound(text: str) -> tuple[datetime, bool]:
-    """The moment and whether it was a whole date."""
-    if "T" in text:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")), False
-    return datetime.combine(date.fromisoformat(text), time(), UTC), True
+# Zones the spec's own example writes by name (``06/11/2019 22:05:25 MST``).
+_ZONES = {
+    "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
+    "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+}  # fmt: skip
+_US_DATE = re.compile(
+    r"^(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
+    r"(?: (?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?: (?P<zone>[A-Z]{1,4}))?)?$"
+)
+_WHOLE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
 
 
-def _same(moment: datetime, text: str) -> bool:
-    bound, whole_day = _bound(text)
-    return moment.date() == bound.date() if whole_day else moment == bound
+def _period(text: str) -> tuple[datetime, datetime]:
+    """The stretch of time a date filter names, as [start, end): a whole year, month or day
+    (GMT), or one second. Every form Twilio's docs and spec examples use: ``2019-06-11``,
+    ``2019-06``, ``2019``, ISO 8601 (``2019-06-11T22:05:25Z``, ``2019-06-11 22:05:25.000``,
+    ``...-08:00``), RFC 2822 (``Wed, 19 Jun 2019 22:04:00 -0000``) and
+    ``06/11/2019 22:05:25 MST``."""
+    text = text.strip()
+    try:
+        whole = _WHOLE.match(text) or _US_DATE.match(text)
+        if whole and not whole.groupdict().get("time"):
+            return _whole_period(int(whole["year"]), whole["month"], whole["day"])
+        moment = _moment(text)
+    except (ValueError, OverflowError, TypeError):
+        raise BadRequest(20001, "Invalid date value.") from None
+    return moment, moment + timedelta(seconds=1)
 
 
-def _on_or_after(moment: datetime, text: str) -> bool:
-    bound, whole_day = _bound(text)
-    return moment.date() >= bound.date() if whole_day else moment >= bound
+def _whole_period(year: int, month: str | None, day: str | None) -> tuple[datetime, datetime]:
+    if day:
+        start = datetime(year, int(month or 1), int(day), tzinfo=UTC)
+        return start, start + timedelta(days=1)
+    if month:
+        start = datetime(year, int(month), 1, tzinfo=UTC)
+        following = datetime(year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+        return start, following
+    return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 
-def _on_or_before(moment: datetime, text: str) -> bool:
-    bound, whole_day = _bound(text)
-    return moment.date() <= bound.date() if whole_day else moment <= bound
-
-
-def _before(moment: datetime, text: str) -> bool:
-    bound, whole_day = _bound(text)
-    return moment.date() < bound.date() if whole_day else moment < bound
+def _moment(text: str) -> datetime:
+    us = _US_DATE.match(text)
+    if us:
+        moment = datetime.strptime(
+            f"{us['year']}-{us['month']}-{us['day']} {us['time'] or '00:00'}",
+            "%Y-%m-%d %H:%M:%S" if (us["time"] or "").count(":") == 2 else "%Y-%m-%d %H:%M",
+        )
+        if us["zone"] and us["zone"] not in _ZONES:
+            raise ValueError(us["zone"])
+        moment = moment.replace(tzinfo=timezone(timedelta(hours=_ZONES.get(us["zone"], 0))))
+    elif text[:1].isdigit():
+        moment = datetime.fromisoformat(text)
+    else:
+        moment = parsedate_to_datetime(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # Twilio reads dates as GMT
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _page(request: Request, key: str, records: list[dict[str, Any]]) -> Reply:
     """One page, newest first. ``next_page_uri`` carries ``PageToken=PA<last SID>`` and
     ``previous_page_uri`` ``PageToken=PB<first SID>`` as Twilio's do, so walking the pages
     neither repeats nor skips a record when new ones arrive meanwhile."""
-    size = min(int(request.value("PageSize") or 50), 1000)
-    number = int(request.value("Page") or 0)
+    size = min(_whole_number(request, "PageSize", 50, 1, None), 1000)
+    number = _whole_number(request, "Page", 0, 0, None)
     first, end = _page_bounds(records, request.value("PageToken"), size, number)
     chunk = records[first:end]
     more = len(records) > end
@@ -449,6 +523,15 @@ def _page_bounds(
         at = sids.index(token[2:])
         return (at + 1, at + 1 + size) if token.startswith("PA") else (max(at - size, 0), at)
     return number * size, (number + 1) * size
+
+
+def _whole_number(request: Request, name: str, default: int, least: int, most: int | None) -> int:
+    text = request.value(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or int(text) < least or (most is not None and int(text) > most):
+        raise BadRequest(20001, f"Invalid {name}")
+    return int(text)
 
 
 def _page_uri(request: Request, size: int, number: int, token: str | None = None) -> str:

@@ -8,6 +8,7 @@ which is how a text gets sent twice by a client that simply retries.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 ERROR_CODES = {429: 20429, 500: 20500, 502: 20500, 503: 20503, 504: 20504}
@@ -22,10 +23,15 @@ class Fault:
     times: int = 1
     delay: float = 0.0  # seconds before answering (a slow Twilio)
     hold: bool = False  # never answer; the client's own timeout ends it
+    # A share of the requests only: the n-th of its kind (counted from 0) where
+    # n % every == offset, e.g. every=20, offset=3 for 5% of them.
+    every: int = 0
+    offset: int = 0
     released: threading.Event = field(default_factory=threading.Event)
 
-    def matches(self, method: str, resource: str) -> bool:
-        return self.method == method and self.resource in ("", resource)
+    def matches(self, method: str, resource: str, n: int = 0) -> bool:
+        mine = self.method == method and self.resource in ("", resource)
+        return mine and (not self.every or n % self.every == self.offset)
 
 
 class Faults:
@@ -33,6 +39,7 @@ class Faults:
         self.lock = threading.Lock()
         self.pending: list[Fault] = []
         self.held: list[Fault] = []
+        self.seen: Counter[tuple[str, str]] = Counter()  # requests so far, by method and resource
 
     def add(self, fault: Fault) -> Fault:
         assert fault.when in ("before", "after")
@@ -43,8 +50,10 @@ class Faults:
     def take(self, method: str, resource: str) -> Fault | None:
         """The next fault for this request, used up as it is taken."""
         with self.lock:
+            n = self.seen[method, resource]
+            self.seen[method, resource] += 1
             for fault in self.pending:
-                if fault.matches(method, resource):
+                if fault.matches(method, resource, n):
                     fault.times -= 1
                     if fault.times <= 0:
                         self.pending.remove(fault)

@@ -80,7 +80,7 @@ class Message:
     sid: str
     account_sid: str
     to: str
-    from_: str
+    from_: str | None  # None while a Messaging Service has not yet picked the sender
     body: str
     direction: str
     status: str
@@ -92,6 +92,13 @@ class Message:
     date_created: datetime = field(default_factory=now)
     date_sent: datetime | None = None
     date_updated: datetime = field(default_factory=now)
+    # Every status it has had, in order, for tests to see the ones no callback reports.
+    statuses: list[str] = field(default_factory=list, repr=False, compare=False)
+    # Set once the message reached its final status (delivered, undelivered, failed).
+    finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.statuses.append(self.status)
 
     def uri(self) -> str:
         return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}.json"

@@ -8,8 +8,9 @@
     sim.disorder = Disorder.OUT_OF_ORDER
     sim.wait_idle(); sim.messages_to("+14155550100")
 
-Messages move queued → sent → delivered (or the phone's scripted failure) in background lanes,
-with signed status callbacks; calls ring the virtual phone and run the app's TwiML.
+Messages move queued → sending → sent → delivered (or the phone's scripted failure) over
+``sim.carrier.timing`` in background lanes, with signed status callbacks
+(``sim.carrier.hold()`` keeps them queued); calls ring the virtual phone and run the app's TwiML.
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ class Simulator:
         """Until every delivery, call and callback in flight has finished."""
         return self.lanes.wait_idle(timeout)
 
-    def later(self, key: str, work: Callable[[], object]) -> None:
-        self.lanes.submit(key, work)
+    def later(self, key: str, work: Callable[[], object], delay: float = 0.0) -> None:
+        """Run ``work`` in ``key``'s lane, after ``delay`` seconds."""
+        self.lanes.submit(key, work, delay)
 
     # --- scripting ------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ them (``RequestValidator``), and the disorders status callbacks can be put throu
 from __future__ import annotations
 
 import enum
+import heapq
+import itertools
 import logging
 import queue
 import threading
@@ -171,12 +173,15 @@ class StatusCallbacks:
 
 class Lanes:
     """Background work in a few threads. Work for one resource (one SID) always goes to the
-    same lane, so its callbacks keep the order we chose; ``wait_idle`` lets tests settle."""
+    same lane, so its callbacks keep the order we chose; work may wait for its moment (a text
+    spends seconds queued, then sending, before the carrier takes it), which a timer keeps;
+    ``wait_idle`` lets tests settle."""
 
     def __init__(self, count: int = 4) -> None:
         self.queues: list[queue.Queue[Callable[[], object] | None]] = [
             queue.Queue() for _ in range(count)
         ]
+        self.timer = Timer(self.submit)
         self.threads = [
             threading.Thread(target=self._work, args=(q,), daemon=True, name=f"sim-lane-{i}")
             for i, q in enumerate(self.queues)
@@ -184,19 +189,24 @@ class Lanes:
         for thread in self.threads:
             thread.start()
 
-    def submit(self, key: str, work: Callable[[], object]) -> None:
+    def submit(self, key: str, work: Callable[[], object], delay: float = 0.0) -> None:
+        if delay > 0:
+            self.timer.at(time.monotonic() + delay, key, work)
+            return
         self.queues[zlib.crc32(key.encode()) % len(self.queues)].put(work)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Until no lane has work (work may add work to another lane, so look again)."""
+        """Until no lane has work and no work waits for its moment (work may add work to
+        another lane, or schedule more, so look again)."""
         deadline = time.monotonic() + timeout
-        while any(lane.unfinished_tasks for lane in self.queues):
+        while self.timer.pending() or any(lane.unfinished_tasks for lane in self.queues):
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.002)
         return True
 
     def stop(self) -> None:
+        self.timer.stop()
         for lane in self.queues:
             lane.put(None)
 
@@ -212,3 +222,47 @@ class Lanes:
                 log.exception("simulator background work failed")
             finally:
                 lane.task_done()
+
+
+class Timer:
+    """One thread that hands each piece of work to its lane when its moment comes. Moments
+    are ``time.monotonic()``: a test that freezes the wall clock does not stop the carrier."""
+
+    def __init__(self, hand_over: Callable[[str, Callable[[], object]], None]) -> None:
+        self.hand_over = hand_over
+        self.due: list[tuple[float, int, str, Callable[[], object]]] = []
+        self.order = itertools.count()
+        self.changed = threading.Condition()
+        self.in_hand = 0  # taken off the heap, not yet in its lane
+        self.stopped = False
+        threading.Thread(target=self._run, daemon=True, name="sim-timer").start()
+
+    def at(self, moment: float, key: str, work: Callable[[], object]) -> None:
+        with self.changed:
+            heapq.heappush(self.due, (moment, next(self.order), key, work))
+            self.changed.notify()
+
+    def pending(self) -> int:
+        with self.changed:
+            return len(self.due) + self.in_hand
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self.changed:
+                while not self.stopped and (not self.due or self.due[0][0] > time.monotonic()):
+                    wait = self.due[0][0] - time.monotonic() if self.due else None
+                    self.changed.wait(wait)
+                if self.stopped:
+                    return
+                _, _, key, work = heapq.heappop(self.due)
+                self.in_hand += 1
+            try:
+                self.hand_over(key, work)
+            finally:
+                with self.changed:
+                    self.in_hand -= 1

@@ -87,6 +87,8 @@ function startProgress(box) {
     box.dataset.state = data.status;
     if (data.status === "sending") setTimeout(look, 1000);
     if (data.status === "scheduled") setTimeout(look, 30000);
+    // Done sending is not done reporting: carriers' delivery receipts come seconds later.
+    if (data.status === "done" && data.sent > 0) setTimeout(look, 5000);
   }
 
   look();

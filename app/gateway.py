@@ -81,7 +81,8 @@ class CallRecord:
     direction: str
     answered_by: str | None
     duration: int | None
-    start_time: datetime | None
+    date_created: datetime | None
+    start_time: datetime | None  # None until Twilio dials the call
     end_time: datetime | None
     parent_call_sid: str | None
 
@@ -183,20 +184,17 @@ class Gateway:
         return _call(lambda: _call_record(self.client.calls(sid).fetch()))
 
     def list_calls(
-        self, to: str, started_after: datetime | None = None, limit: int = 50
+        self, to: str, created_after: datetime | None = None, limit: int = 50
     ) -> list[CallRecord]:
-        """Calls to ``to`` started at or after ``started_after`` (whole days at Twilio, as for
-        messages), newest first."""
+        """Calls to ``to`` created at or after ``created_after``, newest first. Not filtered by
+        ``StartTime`` at Twilio: a call still queued there (behind the account's calls per
+        second) has not started and has no start time, and a lookup that missed it would
+        dial the member a second time (SPEC §9, exactly once)."""
         return _call(
             lambda: [
                 record
-                for record in map(
-                    _call_record,
-                    self.client.calls.list(
-                        to=to, start_time_after=_day(started_after), limit=limit
-                    ),
-                )
-                if _at_or_after(record.start_time, started_after)
+                for record in map(_call_record, self.client.calls.list(to=to, limit=limit))
+                if _at_or_after(record.date_created, created_after)
             ]
         )
 
@@ -373,6 +371,7 @@ def _call_record(instance: Any) -> CallRecord:
         direction=str(instance.direction),
         answered_by=instance.answered_by,
         duration=int(instance.duration) if instance.duration else None,
+        date_created=instance.date_created,
         start_time=instance.start_time,
         end_time=instance.end_time,
         parent_call_sid=instance.parent_call_sid,

@@ -13,7 +13,7 @@ from rq import Retry
 from app.db import utcnow
 from app.extensions import db, phoneline
 from app.models import OutboxStatus
-from app.services import callbacks, delivery
+from app.services import answering_machines, callbacks, delivery
 from app.webhooks import require_params, require_twilio_signature, row_id
 
 log = logging.getLogger(__name__)
@@ -70,33 +70,42 @@ def recording_status() -> Response:
     return Response(status=204)
 
 
-# AnsweredBy values that mean a person did not pick up (Twilio's async AMD verdicts).
-MACHINE_VERDICTS = frozenset(
-    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
-)
-
-
 @blueprint.post("/amd")
 def amd_status() -> Response:
-    """Asynchronous answering-machine detection on a reminder call (SPEC §9): a machine's call
-    is moved to the neutral voicemail or hung up by a job on the replies queue (the view never
-    calls Twilio). A person's verdict needs nothing: the reminder is already playing."""
+    """Asynchronous answering-machine detection on a reminder or notice call (SPEC §9): a
+    machine's call is moved to the neutral voicemail or hung up, a fax's hung up, by a job on
+    the replies queue (the view never calls Twilio). ``answering_machines`` says why."""
     require_params("CallSid", "AnsweredBy")
-    outbox_id = _outbox_id()
+    outbox_id, call_sid = _outbox_id(), request.form["CallSid"]
     verdict = request.form["AnsweredBy"]
-    if verdict in MACHINE_VERDICTS:
-        try:
-            phoneline().queues["replies"].enqueue(
-                "workers.reminder_calls.on_machine",
-                outbox_id,
-                request.form["CallSid"],
-                job_id=f"amd-{outbox_id}",
-                result_ttl=0,
-                retry=Retry(max=2, interval=1),
-            )
-        except redis.RedisError as error:
-            # Nothing can act on the verdict now: the neutral reminder (alias only) plays on
-            # to the machine and ends with the line's number. Still answer Twilio.
-            log.warning("amd outbox=%s verdict lost (%s)", outbox_id, type(error).__name__)
+    if answering_machines.not_a_person(verdict) and not _person_answered(call_sid):
+        if verdict == answering_machines.FAX:
+            with db().session() as session:
+                answering_machines.fax_answered(session, outbox_id, call_sid)
+        _act_on_machine(outbox_id, call_sid, verdict)
     log.info("amd outbox=%s verdict=%s", outbox_id, verdict)
     return Response(status=204)
+
+
+def _person_answered(call_sid: str) -> bool:
+    try:
+        return answering_machines.heard_a_person(phoneline().redis, call_sid)
+    except redis.RedisError:
+        return False  # unknown: the job, if it can be queued at all, looks again
+
+
+def _act_on_machine(outbox_id: int, call_sid: str, verdict: str) -> None:
+    try:
+        phoneline().queues["replies"].enqueue(
+            "workers.reminder_calls.on_machine",
+            outbox_id,
+            call_sid,
+            verdict,
+            job_id=f"amd-{outbox_id}",
+            result_ttl=0,
+            retry=Retry(max=2, interval=1),
+        )
+    except redis.RedisError as error:
+        # Nothing can act on the verdict now: the neutral reminder (alias only) plays on
+        # to the machine and ends with the line's number. Still answer Twilio.
+        log.warning("amd outbox=%s verdict lost (%s)", outbox_id, type(error).__name__)

@@ -17,6 +17,7 @@ from functools import cache
 from twilio.twiml.voice_response import VoiceResponse
 
 from app.prompts import Catalog
+from app.services import answering_machines
 from call_flows import actions, engine, hearing, speaking
 from call_flows.context import CallContext, facts
 from call_flows.definitions import APOLOGY, flows
@@ -25,6 +26,8 @@ from call_flows.nodes import Hangup, Menu, Node, Waiting
 from call_flows.render import Page, render
 
 STATE_TTL_SECONDS = 4 * 60 * 60
+# What a person does and an answering machine cannot: a key, or words the line understood.
+PERSON_HEARD = frozenset({"key", "data", "crisis", "stop", "topic"})
 NOTICE = "voice.notice"  # not an emergency line, 911, 988 (SPEC §6)
 
 
@@ -64,6 +67,8 @@ def step(
         # so a retried "yes" cannot open a second callback request.
         return _finish(ctx, table, Turn(state, []), base_url, keep=False)
     heard = hearing.hear(node, form, ctx.catalog, state.language)
+    if heard.kind in PERSON_HEARD:
+        answering_machines.note_a_person(ctx.redis, ctx.call_sid)
     turn = engine.step(table, state, heard, facts(ctx, state))
     return _finish(ctx, table, turn, base_url)
 

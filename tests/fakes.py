@@ -66,7 +66,7 @@ class RecordingGateway:
         call = CallRecord(
             sid="CA" + uuid.uuid4().hex, to=to, from_=caller_id or LINE_NUMBER, status="queued",
             direction="outbound-api", answered_by=None, duration=None,
-            start_time=datetime.now(UTC), end_time=None, parent_call_sid=None,
+            date_created=datetime.now(UTC), start_time=None, end_time=None, parent_call_sid=None,
         )  # fmt: skip
         self.calls.append(call)
         self.call_urls[call.sid] = url
@@ -94,10 +94,10 @@ class RecordingGateway:
         return self._find(self.calls, sid)
 
     def list_calls(
-        self, to: str, started_after: datetime | None = None, limit: int = 50
+        self, to: str, created_after: datetime | None = None, limit: int = 50
     ) -> list[CallRecord]:
         self._maybe_fail()
-        found = [c for c in self.calls if c.to == to and _after(c.start_time, started_after)]
+        found = [c for c in self.calls if c.to == to and _after(c.date_created, created_after)]
         return list(reversed(found))[:limit]
 
     def hang_up(self, call_sid: str) -> None:

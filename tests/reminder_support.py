@@ -50,6 +50,26 @@ def deliver(simulator: Any) -> None:
     simulator.wait_idle()
 
 
+def deliver_to_a_machine(simulator: Any, late: bool = False) -> None:
+    """``deliver``, with the call stopped at answering-machine detection's verdict while a worker
+    runs the app's answer to it: as at Twilio, where the job acts while the message plays.
+    ``late``: the worker only gets to it after the call ended."""
+    from workers.worker import run_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    backlog = simulator.hold_calls(at="dial")
+    verdict = simulator.hold_calls(at="verdict")
+    run_worker(app, burst=True)  # the call goes out, and waits at Twilio till this worker is done
+    backlog.release()
+    assert verdict.reached.wait(30), "no verdict was posted"
+    if not late:
+        run_worker(app, burst=True)  # the app's job on the verdict
+    verdict.release()
+    simulator.wait_idle()
+    if late:
+        run_worker(app, burst=True)
+
+
 def local(*parts: int) -> datetime:
     """A New York wall-clock time, as the aware UTC moment the database keeps."""
     return datetime(*parts, tzinfo=NEW_YORK).astimezone(UTC)  # type: ignore[misc]

@@ -80,7 +80,9 @@ def test_a_finished_call_ends_its_row_with_a_final_status(session, simulator):
     assert row(session, item).status in (OutboxStatus.DELIVERED, OutboxStatus.UNDELIVERED)
 
 
-def test_a_call_twilio_started_but_did_not_confirm_is_found_not_rung_twice(session, simulator):
+def lose_the_create_answer_then_look_twice(session, simulator) -> OutboxItem:
+    """Twilio made the call but its answer to the create was a 500, and no status callback
+    came: the row is unknown, and the sweep looks for the call twice, 60 s apart."""
     simulator.disorder = Disorder.NEVER
     simulator.add_fault(Fault(status=500, when="after", resource="Calls"))
     item = reminder_call(session)
@@ -88,9 +90,34 @@ def test_a_call_twilio_started_but_did_not_confirm_is_found_not_rung_twice(sessi
     now = utcnow()
     sweep_once(db(), now)
     sweep_once(db(), now + timedelta(seconds=61))
+    return item
+
+
+def test_a_call_twilio_started_but_did_not_confirm_is_found_not_rung_twice(session, simulator):
+    item = lose_the_create_answer_then_look_twice(session, simulator)
     simulator.wait_idle()
     assert len(simulator.calls_to(PHONE)) == 1
     assert row(session, item).status is OutboxStatus.SENT
+
+
+def test_a_call_still_queued_at_twilio_is_found_not_rung_twice(session, simulator):
+    backlog = simulator.hold_calls(at="dial")  # Twilio queues calls beyond the account's rate
+    item = lose_the_create_answer_then_look_twice(session, simulator)
+    backlog.release()
+    simulator.wait_idle()
+    (call,) = simulator.calls_to(PHONE)
+    assert (row(session, item).status, row(session, item).twilio_sid) == (
+        OutboxStatus.SENT,
+        call.sid,
+    )
+
+
+def test_an_unanswered_call_twilio_did_not_confirm_is_found_not_rung_twice(session, simulator):
+    simulator.phone(PHONE).does_not_answer()
+    item = lose_the_create_answer_then_look_twice(session, simulator)
+    simulator.wait_idle()
+    (call,) = simulator.calls_to(PHONE)
+    assert row(session, item).twilio_sid == call.sid
 
 
 def test_a_member_without_call_consent_is_not_called(session, simulator):

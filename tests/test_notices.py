@@ -5,10 +5,8 @@ local if that is before the start; else coordinators see who could not be told i
 from datetime import timedelta
 
 import time_machine
-from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import phoneline
 from app.models import (
     OutboxItem,
     OutboxPurpose,
@@ -23,14 +21,13 @@ from tests.conftest import fresh
 from tests.reminder_support import (
     TIMES,
     deliver,
+    deliver_to_a_machine,
     local,
     meeting_at,
     member,
     rsvp_with_reminders,
     settings,  # noqa: F401 - the fixture: no send cap
 )
-from tests.test_reminders_send import _wait_for_a_job as wait_for_a_job
-from workers.worker import run_worker
 
 WORDING = meetings.Wording(load_catalog(), "Community Support Line", TIMES)
 PHONE = "+12125550147"
@@ -132,10 +129,7 @@ def test_a_notice_call_answered_by_a_machine_leaves_nothing_without_voicemail_co
         voicemail_ok=False,
     )
     simulator.phone(PHONE).answers_as_machine()
-    simulator.machine_grace = 20.0  # the verdict's job runs in a worker, not in the simulator
     with time_machine.travel(local(2026, 11, 9, 12, 0, 5)):
-        run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
-        wait_for_a_job(phoneline().queues["replies"])
-        deliver(simulator)
+        deliver_to_a_machine(simulator)
     (call,) = simulator.calls_to(PHONE)
-    assert call.said() == []
+    assert call.voicemail() == []

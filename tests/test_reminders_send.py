@@ -6,10 +6,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import phoneline
 from app.models import (
     ConsentPurpose,
     Coordinator,
@@ -28,6 +26,7 @@ from tests.conftest import fresh
 from tests.outbox_support import grant
 from tests.reminder_support import (  # noqa: F401 - settings: the uncapped fixture
     deliver,
+    deliver_to_a_machine,
     local,
     meeting_at,
     member,
@@ -36,7 +35,6 @@ from tests.reminder_support import (  # noqa: F401 - settings: the uncapped fixt
     rsvp_with_reminders,
     settings,
 )
-from workers.worker import run_worker
 
 GOODBYE = "Thank you for calling Community Support Line. Goodbye."
 SUNDAY = (2026, 11, 1, 18, 30)  # the day New York leaves daylight time
@@ -146,34 +144,23 @@ def machine_called(session, simulator, voicemail_ok: bool):
     person = member(session, reminder_channel=ReminderChannel.CALL, voicemail_ok=voicemail_ok)
     rsvp_with_reminders(session, person, meeting_at(session, local(*SUNDAY)), PLANNED)
     simulator.phone(person.phone).answers_as_machine()
-    simulator.machine_grace = 20.0  # the verdict's job runs in a worker, not in the simulator
     with time_machine.travel(local(2026, 10, 31, 18, 31)):
-        run_worker(current_app._get_current_object(), burst=True)  # type: ignore[attr-defined]
-        _wait_for_a_job(phoneline().queues["replies"])
-        deliver(simulator)
+        deliver_to_a_machine(simulator)
     (call,) = simulator.calls_to(person.phone)
     return call
 
 
-def _wait_for_a_job(queue, seconds=10.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while queue.count == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def test_a_machine_is_left_nothing_when_the_member_did_not_allow_voicemail(session, simulator):
     call = machine_called(session, simulator, voicemail_ok=False)
-    assert call.said() == []
+    assert call.voicemail() == []  # hung up at the beep: the recording holds nothing
     assert call.status == "completed"
 
 
 def test_a_machine_gets_only_the_neutral_voicemail_when_the_member_allowed_it(session, simulator):
     call = machine_called(session, simulator, voicemail_ok=True)
-    said = " ".join(call.said())
-    assert said.startswith("This is Community Support Line with a message for you.")
-    assert "Tuesday evening group" not in said
+    kept = " ".join(call.voicemail())
+    assert kept.startswith("This is Community Support Line with a message for you.")
+    assert "Tuesday evening group" not in kept
 
 
 def test_a_busy_reminder_call_is_tried_once_more_30_minutes_later(session, simulator):

@@ -1,5 +1,7 @@
 """Virtual phones running the app's TwiML as Twilio would."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -20,6 +22,14 @@ MENU = (
     f'<Response><Gather {GATHER} action="/answer">'
     "<Say>To come, press 1.</Say></Gather><Say>Take your time.</Say></Response>"
 )
+
+
+REMINDER_TEXT = "This is a reminder of your meeting tomorrow evening at six."
+REMINDER = f"<Response><Say>{REMINDER_TEXT}</Say></Response>"
+
+
+def paths(fake_app):
+    return [urlsplit(r.url).path for r in fake_app.received]
 
 
 def run_call(gateway, simulator, path="/start", **kwargs):
@@ -98,13 +108,13 @@ def test_synchronous_machine_detection_tells_the_first_request(
 def test_async_machine_detection_starts_the_message_at_once_then_reports(
     bare_gateway, bare_simulator, fake_app
 ):
-    fake_app.documents["/start"] = "<Response><Say>Reminder.</Say></Response>"
-    bare_simulator.phone(MEMBER).answers("9")
+    fake_app.documents["/start"] = REMINDER
     call = run_call(bare_gateway, bare_simulator, async_amd_callback=BASE + "/amd")
     (verdict,) = fake_app.to("/amd")
     assert (verdict.params["AnsweredBy"], verdict.params["CallSid"]) == ("human", call.sid)
+    assert paths(fake_app) == ["/start", "/amd"]  # the message had started
     assert "AnsweredBy" not in fake_app.to("/start")[0].params
-    assert call.said() == ["Reminder."]
+    assert call.said() == [REMINDER_TEXT]
 
 
 def test_a_machine_verdict_can_move_the_call_to_a_voicemail(bare_gateway, bare_simulator, fake_app):
@@ -116,10 +126,10 @@ def test_a_machine_verdict_can_move_the_call_to_a_voicemail(bare_gateway, bare_s
     fake_app.documents["/start"] = MENU
     fake_app.documents["/amd"] = on_verdict
     fake_app.documents["/voicemail"] = "<Response><Say>Neutral voicemail.</Say></Response>"
-    bare_simulator.phone(MEMBER).answers_as_machine()
+    bare_simulator.phone(MEMBER).answers_as_machine(greeting=5.0)  # ends while the menu waits
     call = run_call(bare_gateway, bare_simulator, async_amd_callback=BASE + "/amd")
     assert call.answered_by == "machine_end_beep"
-    assert call.said()[-1] == "Neutral voicemail."
+    assert call.voicemail() == ["Neutral voicemail."]
 
 
 def test_a_recording_is_made_posted_and_reported(bare_gateway, bare_simulator, fake_app):

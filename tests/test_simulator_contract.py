@@ -127,7 +127,7 @@ def _list_calls(line: Line) -> requests.Response:
     line.sim.phone(FACILITATOR).does_not_answer()
     line.gateway.start_call(FACILITATOR, f"{BASE}/start")
     line.sim.wait_idle()
-    line.gateway.list_calls(MEMBER, started_after=utcnow() - timedelta(minutes=1))
+    line.gateway.list_calls(MEMBER, created_after=utcnow() - timedelta(minutes=1))
     return line.wire.last
 
 

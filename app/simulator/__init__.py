@@ -3,6 +3,7 @@
 See ``docs/simulator.md``. ``Simulator`` is the handle tests and ``serve`` use.
 """
 
+from app.simulator.calls import CallTiming, Hold
 from app.simulator.carrier import QUICK, TWILIO_LIKE, MessageTiming
 from app.simulator.faults import Fault
 from app.simulator.phones import (
@@ -25,10 +26,12 @@ __all__ = [
     "SILENCE",
     "TWILIO_LIKE",
     "Call",
+    "CallTiming",
     "Disorder",
     "Fault",
     "HangUp",
     "Heard",
+    "Hold",
     "HttpTransport",
     "Keys",
     "ListScript",

@@ -287,6 +287,8 @@ def create_call(sim: Simulator, request: Request, _: str | None) -> Reply:
         status_events=tuple(request.form.get("StatusCallbackEvent") or ["completed"]),
         machine_detection=request.value("MachineDetection"),
         async_amd_callback=_async_amd(request),
+        timeout=_whole(request.value("Timeout"), 60),
+        amd_timeout=_whole(request.value("MachineDetectionTimeout"), 30),
     )
     sim.dispatch_call(call)
     return json_reply(201, call.json())
@@ -312,6 +314,10 @@ def _async_amd(request: Request) -> str | None:
     if request.value("AsyncAmd") != "true":
         return None
     return request.value("AsyncAmdStatusCallback")
+
+
+def _whole(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
 
 
 def fetch_call(sim: Simulator, request: Request, sid: str | None) -> Reply:
@@ -363,7 +369,8 @@ def _call_matches(call: Call, request: Request, started: DateTest, ended: DateTe
         wanted = request.value(name)
         if wanted and (value is None or value not in (wanted, _e164(wanted))):
             return False
-    return started(call.start_time or call.date_created) and ended(call.end_time)
+    # A call still queued has not started: Twilio's StartTime filters leave it out.
+    return started(call.start_time) and ended(call.end_time)
 
 
 # --- Recordings -------------------------------------------------------------------------------

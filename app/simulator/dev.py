@@ -16,6 +16,7 @@ from flask import Flask
 from app.config import TWILIO_API
 from app.extensions import phoneline
 from app.gateway import Gateway
+from app.simulator.calls import CallTiming
 from app.simulator.server import Simulator
 
 URL_FILE = "simulator_url"
@@ -43,6 +44,7 @@ def start_beside(app: Flask, env: dict[str, str]) -> Simulator | None:
         line_numbers=[ext.config.phone_number],
         sms_url=f"{base}/twilio/sms",
         voice_url=f"{base}/twilio/voice",
+        timing=CallTiming(pace=1.0),  # calls take the time they take on a phone
     ).start()
     ext.config = replace(ext.config, twilio_api_base_url=simulator.url)
     ext.gateway = Gateway(ext.config)

@@ -127,7 +127,8 @@ def typed_input(line: str) -> Input:
     return Speech(line)
 
 
-ANSWERS = ("human", "machine", "no-answer", "busy", "failed")
+ANSWERS = ("human", "machine", "fax", "no-answer", "busy", "failed")
+UNANSWERED = ("no-answer", "busy", "failed")
 
 
 @dataclass
@@ -143,19 +144,36 @@ class Phone:
     blocked: bool = False  # the carrier saw STOP from this phone
     talk_seconds: int = 30
     inbox: list[str] = field(default_factory=list)
+    greeting: float = 12.0  # a machine's greeting: seconds from its answer to its beep
+    machine_end: str = "beep"  # how AMD hears that greeting end: beep, silence or other
+    detected: tuple[str, float] | None = None  # AMD's verdict, and when, if not what it finds
 
     def answers(self, *inputs: Input | str) -> Phone:
         """A person picks up and does these things, in order, then hangs up."""
         self.answer, self.script = "human", ListScript(inputs)
         return self
 
-    def answers_as_machine(self) -> Phone:
+    def answers_as_machine(self, greeting: float = 12.0, end: str = "beep") -> Phone:
+        """Voicemail picks up; its greeting lasts ``greeting`` seconds and ends with ``end``
+        (``beep``, ``silence`` or ``other``: what AMD's ``machine_end_*`` verdict says)."""
+        assert end in ("beep", "silence", "other"), end
         self.answer, self.script = "machine", MachineScript()
+        self.greeting, self.machine_end = greeting, end
+        return self
+
+    def answers_as_fax(self) -> Phone:
+        self.answer, self.script = "fax", MachineScript()
         return self
 
     def does_not_answer(self, how: str = "no-answer") -> Phone:
-        assert how in ANSWERS[2:], f"one of {ANSWERS[2:]}"
+        assert how in UNANSWERED, f"one of {UNANSWERED}"
         self.answer = how
+        return self
+
+    def detected_as(self, verdict: str, after: float) -> Phone:
+        """Answering-machine detection says ``verdict`` ``after`` seconds into the call, whoever
+        answers (AMD guesses from sound: a person with a long hello can be a machine to it)."""
+        self.detected = (verdict, after)
         return self
 
     def texts_fail(self, status: str = "undelivered", code: int = 30003) -> Phone:

@@ -160,10 +160,16 @@ class Call:
     answered_by: str | None = None
     parent_call_sid: str | None = None
     bridged_with: str | None = None
+    timeout: int = 60  # seconds to ring before no-answer (the create's Timeout)
+    amd_timeout: int = 30  # MachineDetectionTimeout
     date_created: datetime = field(default_factory=now)
-    start_time: datetime | None = None
-    end_time: datetime | None = None
+    date_updated: datetime = field(default_factory=now)
+    start_time: datetime | None = None  # dialled
+    end_time: datetime | None = None  # completed (not for busy, no-answer, failed)
+    queue_ms: int = 0
+    seconds: int | None = None  # from the answer to the end, in the call's own time
     heard: list[Heard] = field(default_factory=list)
+    voicemail_from: int | None = None  # the first of ``heard`` a machine's recording kept
     documents: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     sequence: int = 0
@@ -176,12 +182,17 @@ class Call:
 
     @property
     def duration(self) -> int | None:
-        if self.start_time is None or self.end_time is None:
-            return None
-        return max(1, int((self.end_time - self.start_time).total_seconds()))
+        """Empty for busy, failed, unanswered or ongoing calls (Twilio's ``duration``)."""
+        return self.seconds
 
     def said(self) -> list[str]:
         return [h.text for h in self.heard if h.kind == "say"]
+
+    def voicemail(self) -> list[str]:
+        """What an answering machine recorded: what was said after its greeting's beep."""
+        if self.voicemail_from is None:
+            return []
+        return [h.text for h in self.heard[self.voicemail_from :] if h.kind == "say"]
 
     def uri(self) -> str:
         return f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{self.sid}.json"
@@ -193,7 +204,7 @@ class Call:
             "api_version": API_VERSION,
             "caller_name": None,
             "date_created": rfc2822(self.date_created),
-            "date_updated": rfc2822(now()),
+            "date_updated": rfc2822(self.date_updated),
             "direction": self.direction,
             "duration": str(self.duration) if self.duration is not None else None,
             "end_time": rfc2822(self.end_time),
@@ -205,7 +216,7 @@ class Call:
             "phone_number_sid": None,
             "price": None,
             "price_unit": "USD",
-            "queue_time": "0",
+            "queue_time": str(self.queue_ms),
             "sid": self.sid,
             "start_time": rfc2822(self.start_time),
             "status": self.status,

@@ -19,10 +19,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from app.simulator import api
+from app.simulator.calls import Calls, CallTiming, Hold
 from app.simulator.carrier import Carrier
 from app.simulator.faults import ERROR_CODES, Fault, Faults
 from app.simulator.http import Server
@@ -62,6 +62,7 @@ class Simulator:
         api_keys: dict[str, str] | None = None,
         transport: Transport | None = None,
         latency: float = 0.0,
+        timing: CallTiming | None = None,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -69,7 +70,6 @@ class Simulator:
         self.sms_url, self.voice_url = sms_url, voice_url
         self.api_keys = dict(api_keys or {})
         self.latency = latency
-        self.machine_grace = 1.0  # how long a machine listens before AMD's verdict may move it
         self.store = Store()
         self.faults = Faults()
         self.webhooks = Webhooks(Signer(auth_token), transport or HttpTransport(), self.store)
@@ -77,6 +77,7 @@ class Simulator:
         self.carrier = Carrier(self)
         self.lanes = Lanes()
         self.phones: dict[str, Phone] = {}
+        self.calls = Calls(self, timing or CallTiming())
         self._server: Server | None = None
 
     @property
@@ -102,7 +103,13 @@ class Simulator:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    @property
+    def timing(self) -> CallTiming:
+        """How long calls take and how fast call time runs (``CallTiming``)."""
+        return self.calls.timing
+
     def stop(self) -> None:
+        self.calls.stop()
         self.faults.release_held()
         if self._server is not None:
             self._server.shutdown()
@@ -110,8 +117,17 @@ class Simulator:
         self.lanes.stop()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Until every delivery, call and callback in flight has finished."""
-        return self.lanes.wait_idle(timeout)
+        """Until every delivery, call and callback in flight has finished (release held calls
+        first: a call stopped at a ``Hold`` is still in flight)."""
+        deadline = time.monotonic() + timeout
+        while not (self.calls.idle() and self.lanes.wait_idle(0)):
+            # One may hand work to the other (a call's recording callback goes to a lane).
+            if not self.lanes.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
 
     def later(self, key: str, work: Callable[[], object], delay: float = 0.0) -> None:
         """Run ``work`` in ``key``'s lane, after ``delay`` seconds."""
@@ -221,60 +237,63 @@ class Simulator:
             self.store.calls[call.sid] = call
         return call
 
+    def hold_calls(self, at: str) -> Hold:
+        """Stop calls at ``"dial"`` (still queued) or ``"verdict"`` (just after AMD's verdict)
+        until ``release()`` (``app/simulator/calls.py``)."""
+        return self.calls.hold(at)
+
+    def spend(self, call: Call, seconds: float, playing: int | None = None) -> None:
+        """Let ``seconds`` of the call's own time pass (``CallTiming.pace`` in real time)."""
+        self.calls.spend(call, seconds, playing)
+
     def dispatch_call(self, call: Call) -> None:
         if self.disorder is Disorder.EARLY:
             self._call_event(call, "initiated")
-        self.later(call.sid, lambda: self._run_outbound(call))
+        self.calls.start(call)
 
-    def _run_outbound(self, call: Call) -> None:
-        phone = self.phone(call.to)
+    def dialled(self, call: Call) -> None:
+        queued = self.calls.clock(call).now
+        self._change(call, start_time=now(), queue_ms=round(queued * 1000))
         if self.disorder is not Disorder.EARLY:
             self._call_event(call, "initiated")
-        call.status = "ringing"
+
+    def ringing(self, call: Call) -> None:
+        self._change(call, status="ringing")
         self._call_event(call, "ringing")
-        if phone.answer in ("no-answer", "busy", "failed"):
-            self.end_call(call, phone.answer)
-            return
-        self.answer_call(call, self._answered_by(call, phone))
-        session = CallSession(self, call, phone.script)
-        if call.async_amd_callback:
-            session.on_answer = lambda: self._amd_verdict(call)
-        session.run(Next(call.url, call.method) if call.url else call.twiml or "<Response/>")
-        self.end_call(call, "completed")
-
-    @staticmethod
-    def _answered_by(call: Call, phone: Phone) -> str | None:
-        if not call.machine_detection:
-            return None
-        if phone.answer == "human":
-            return "human"
-        return (
-            "machine_end_beep" if call.machine_detection == "DetectMessageEnd" else "machine_start"
-        )
-
-    def _amd_verdict(self, call: Call) -> None:
-        """Async AMD: the TwiML has started; the verdict arrives while it plays."""
-        params = [
-            ("AccountSid", call.account_sid), ("AnsweredBy", call.answered_by or "unknown"),
-            ("CallSid", call.sid), ("MachineDetectionDuration", "2500"),
-        ]  # fmt: skip
-        self.webhooks.send(call.async_amd_callback or "", params)
-        if call.answered_by != "human":
-            call.changed.wait(self.machine_grace)
 
     def answer_call(self, call: Call, answered_by: str | None) -> None:
-        call.status, call.start_time, call.answered_by = "in-progress", now(), answered_by
+        self._change(call, status="in-progress", answered_by=answered_by)
+        if call.start_time is None:  # a <Dial> leg or an incoming call: dialled as it rang
+            self._change(call, start_time=now())
+        self.calls.answered(call)
         self._call_event(call, "answered")
 
+    def set_answered_by(self, call: Call, answered_by: str) -> None:
+        self._change(call, answered_by=answered_by)
+
     def end_call(self, call: Call, status: str) -> None:
-        call.status, call.end_time = status, now()
+        completed = status == "completed"
+        seconds = self.calls.talk_seconds(call) if completed else None
+        if call.start_time is None and status != "canceled":  # a <Dial> leg: dialled as it rang
+            self._change(call, start_time=now())
+        self._change(call, status=status, end_time=now() if completed else None, seconds=seconds)
         self._call_event(call, "completed")
         self.status_callbacks.flush(call.sid)
         call.finished.set()
 
     def talk(self, call: Call, seconds: int) -> None:
-        """A bridged conversation of ``seconds`` (without waiting for them)."""
-        call.start_time = (call.start_time or now()) - timedelta(seconds=seconds)
+        """A bridged conversation of ``seconds``: on the leg's clock and its parent's."""
+        self.calls.clock(call).now += seconds
+        parent = self.store.calls.get(call.parent_call_sid or "")
+        if parent is not None:
+            self.spend(parent, seconds)
+
+    def _change(self, call: Call, **fields: object) -> None:
+        """Twilio's ``date_updated`` moves when the call changes, not when it is read."""
+        with self.store.lock:
+            for name, value in fields.items():
+                setattr(call, name, value)
+            call.date_updated = now()
 
     def _call_event(self, call: Call, event: str) -> None:
         if not call.status_callback or event not in call.status_events:

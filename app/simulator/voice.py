@@ -181,7 +181,7 @@ class CallSession:
         return {
             "Say": self._say,
             "Play": self._play,
-            "Pause": lambda verb, url: None,
+            "Pause": lambda verb, url: self._spend(float(verb.get("length") or 1)),
             "Gather": self._gather,
             "Record": self._record,
             "Redirect": self._redirect,
@@ -195,9 +195,27 @@ class CallSession:
         for _ in range(min(loops, 3)):
             text = " ".join("".join(verb.itertext()).split())
             self.call.heard.append(Heard(text, verb.get("voice"), verb.get("language")))
+            self._spend(self.sim.timing.saying(text), playing=True)
 
     def _play(self, verb: ElementTree.Element, url: str) -> None:
         self.call.heard.append(Heard((verb.text or verb.get("digits") or "").strip(), kind="play"))
+        self._spend(self.sim.timing.play, playing=True)
+
+    def _spend(self, seconds: float, playing: bool = False) -> None:
+        """The verb takes its time on the call's clock; a REST update meanwhile cuts it."""
+        self.sim.spend(self.call, seconds, len(self.call.heard) - 1 if playing else None)
+        if self.call.hangup_requested or self.sim.calls.stopped.is_set():
+            raise Ended
+        if self.call.redirect is not None or self.call.redirect_twiml is not None:
+            raise _Moved
+
+    def _waited(self, verb: ElementTree.Element, choice: Keys | Speech | Silence | Talk) -> float:
+        """How long the caller took: a silent wait runs to the verb's ``timeout``."""
+        if isinstance(choice, Talk):
+            return float(choice.seconds)
+        if isinstance(choice, Silence):
+            return float(verb.get("timeout") or 5)
+        return self.sim.timing.keys
 
     def _hangup(self, verb: ElementTree.Element, url: str) -> None:
         self.hung_up_by_document = True
@@ -222,6 +240,7 @@ class CallSession:
             if child.tag in ("Say", "Play"):
                 self._run_verb(child, url)
         choice = self._listen("Gather")
+        self._spend(self._waited(verb, choice))
         params = _gather_result(verb, choice)
         if params is None:
             if verb.get("actionOnEmptyResult") != "true":
@@ -233,7 +252,9 @@ class CallSession:
     def _record(self, verb: ElementTree.Element, url: str) -> Next | None:
         if verb.get("playBeep", "true") != "false":
             self.call.heard.append(Heard("beep", kind="beep"))
-        ended = recorder.take(verb.attrib, self._listen("Record"))
+        choice = self._listen("Record")
+        ended = recorder.take(verb.attrib, choice)
+        self._spend(ended.duration or self._waited(verb, choice))  # silence: the whole timeout
         if ended.empty:
             if ended.hung_up:
                 raise Ended

@@ -138,9 +138,10 @@ def variants(phrase: str) -> list[str]:
     return [phrase, phrase.upper(), accented, unaccented, stretched, punctuated]
 
 
-def test_the_list_has_at_least_sixty_phrases_tested_here():
+def test_the_list_has_rules_in_both_languages_and_sixty_phrases_tested_here():
     assert len(POSITIVE) >= 60
-    assert len(crisis.load().phrases) >= 60
+    languages = {rule.language for rule in crisis.load().rules}
+    assert languages == {"en", "es"}
 
 
 @pytest.mark.parametrize("phrase", POSITIVE)
@@ -160,11 +161,76 @@ def test_benign_look_alikes_match_at_most_one_time_in_five():
     assert len(matched) / len(BENIGN) <= 0.20, matched
 
 
-def test_a_match_names_the_phrase_and_list_version_but_not_the_text():
-    found = crisis.match("I want to kill myself", language="en")
+def test_a_match_names_the_rule_and_list_version_but_not_the_text():
+    text = "honestly I want to kill myself tonight"
+    found = crisis.match(text, language="en")
     assert found is not None
     assert found.language == "en" and found.version == crisis.load().version
-    assert "kill" not in repr(found)
+    assert found.rule.startswith("en.") and found.category == "direct"
+    assert "honestly" not in repr(found) and text not in repr(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "killmyself",  # run together
+        "i wanttodie",
+        "quieromorir",
+        "sui cide is all i think about",  # split in two
+        "i want to kill my self",  # as a speech recogniser writes it
+        "i want to k1ll myself",  # text-speak digits
+        "su1c1d3",
+        "$uicide",
+        "quiero matarme",  # the pronoun attached
+        "voy a quitarme la vida",
+        "me volví a cortar",
+        "me volvi a cortar",  # without accents
+        "i took 30 tylenol an hour ago",  # a quantity and an everyday brand
+        "took like twenty advil",
+        "me tomé 40 pastillas",
+        "i'm going to jump off the parking garage tonight",
+        "thinking about jumping from the bridge",
+        "me voy a tirar del puente",
+        "i'm a burden to everyone",
+        "todos estarían mejor sin mí",
+        "i wrote my goodbye letter",
+        "giving away my things this week",
+        "i want the pain to stop forever",
+        "i just want to disappear and not wake up",
+        "acabar con todo ya",
+        "i've been cutting again",
+    ],
+)
+def test_it_generalises_to_forms_no_list_spells_out(text):
+    assert crisis.match(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I could kill for a coffee",
+        "help me find a group",
+        "ayúdame a buscar un grupo",
+        "cancel",
+        "I take 2 tylenol for my back",
+        "I take all my pills every morning",
+        "I'm dying to see you",
+        "me muero de risa",
+        "esta tarea me está matando",
+        "me corté el pelo",
+        "me tiré en el sofá",
+        "goodbye everyone, see you Tuesday",
+        "is there a suicide loss survivors group",
+        "my brother died by suicide last year",
+        "I jumped off the bus at my stop",
+        "I want to end things with my boyfriend",
+        "I'm going to kill my brother if he eats my cake",
+        "no hay salida de emergencia en ese edificio",
+        "I'm killing myself laughing",
+    ],
+)
+def test_look_alikes_are_left_alone(text):
+    assert crisis.match(text) is None, crisis.match(text)
 
 
 def test_a_spanish_speaker_using_english_words_is_still_caught():

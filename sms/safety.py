@@ -44,10 +44,13 @@ def crisis_reply(turn: Turn, found: crisis.CrisisMatch, keyword: Keyword | None)
 
 def _urgent_request(turn: Turn) -> CallbackRequest:
     since = turn.now - URGENT_JOIN_WINDOW
-    earlier = callbacks.recent_urgent(turn.session, turn.member.id, since)
+    earlier = callbacks.recent_urgent(turn.session, turn.member.id, since, lock=True)
     if earlier is not None:
+        callbacks.join_crisis_text(turn.session, earlier, turn.catalog, turn.now)
         return earlier
-    request = callbacks.NewRequest(turn.member, turn.language, "crisis", urgent=True)
+    request = callbacks.NewRequest(
+        turn.member, turn.language, "crisis", urgent=True, crisis_texts=1
+    )
     return callbacks.file_request(turn.session, request, turn.config, turn.catalog, turn.now)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from app.crisis import CrisisMatch
 from call_flows.definitions import CALLBACK, CRISIS_INFO, CRISIS_MATCH, START, STOP
 from call_flows.nodes import (
     AFTER_GATE,
@@ -61,6 +62,7 @@ class CallState:
 class Heard:
     kind: Literal["key", "data", "silence", "crisis", "stop", "topic", "recording", "nothing"]
     value: str = ""
+    match: CrisisMatch | None = field(default=None, compare=False)  # for the audit log only
 
 
 @dataclass

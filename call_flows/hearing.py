@@ -44,8 +44,9 @@ def hear(node: Waiting, form: Mapping[str, str], catalog: Catalog, language: str
 
 
 def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) -> Heard:
-    if crisis.match(speech, language):
-        return Heard("crisis")
+    found = crisis.match(speech, language)
+    if found is not None:
+        return Heard("crisis", match=found)
     words = crisis.normalise(speech)
     if said_any(words, catalog, language, "voice.words.stop"):
         return Heard("stop")

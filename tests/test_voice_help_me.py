@@ -6,7 +6,7 @@ through the simulator's phone, in English and Spanish."""
 import pytest
 from sqlalchemy import select
 
-from app.models import CallbackRequest
+from app.models import AuditEntry, CallbackRequest
 from app.prompts import load_catalog
 from app.simulator import HangUp, Keys, Speech
 from tests.conftest import fresh
@@ -76,6 +76,14 @@ def test_it_answers_i_want_to_kill_myself_with_crisis_information_on_every_menu(
     assert CRISIS_INFO["en"] in heard
     (request,) = fresh(session).scalars(select(CallbackRequest)).all()
     assert (request.urgent, request.source) == (True, "crisis")
+
+
+def test_it_records_a_spoken_crisis_match_in_the_audit_log_without_the_words(simulator, session):
+    answer_to_last(simulator, ENGLISH, Speech("I want to kill myself"))
+    (entry,) = fresh(session).scalars(select(AuditEntry)).all()
+    assert (entry.actor, entry.action, entry.details["answered"]) == ("voice", "crisis.match", True)
+    assert {"rule", "list_version"} <= set(entry.details)
+    assert "kill" not in f"{entry.target} {entry.details}"
 
 
 @pytest.mark.parametrize(

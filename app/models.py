@@ -271,6 +271,7 @@ class CallbackRequest(Base):
             postgresql_where=text("status IN ('open', 'claimed', 'called')"),
         ),
         Index("ix_callback_escalation", "status", "next_escalation_at"),
+        Index("ix_callback_crisis_alert", "crisis_alert_at"),
         Index("ix_callback_recording_fetch", "recording_fetch_at"),
         Index("ix_callback_recording_purge", "recording_purge_at"),
         # Requests still holding a note, for the retention job (SPEC §12).
@@ -314,6 +315,12 @@ class CallbackRequest(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Crisis texts from the member joined to this request (a count, never their words); when
+    # staff were last told about them (None: when it opened); when the next "written again"
+    # alert is due (None: none waiting). Staff hear at most once per window (SPEC §6, M5).
+    crisis_texts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    crisis_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crisis_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
 
@@ -522,6 +529,7 @@ class StaffNoticeKind(enum.StrEnum):
     BROADCAST_PAUSED = "broadcast_paused"  # 30007/30034 in a run
     FACILITATOR_OPTED_OUT = "facilitator_stopped"
     CALLBACK_UNANSWERED = "callback_unanswered"  # escalated to coordinators
+    CRISIS_AGAIN = "crisis_again"  # the member of an urgent request keeps writing
     UNCONFIRMED = "unconfirmed_send"  # an unknown send left unresolved (never resent again)
     OTHER = "other"
 

@@ -17,7 +17,7 @@ from functools import cache
 from twilio.twiml.voice_response import VoiceResponse
 
 from app.prompts import Catalog
-from app.services import answering_machines
+from app.services import answering_machines, audit
 from call_flows import actions, engine, hearing, speaking
 from call_flows.context import CallContext, facts
 from call_flows.definitions import APOLOGY, flows
@@ -69,6 +69,11 @@ def step(
     heard = hearing.hear(node, form, ctx.catalog, state.language)
     if heard.kind in PERSON_HEARD:
         answering_machines.note_a_person(ctx.redis, ctx.call_sid)
+    if heard.match is not None:
+        # Every spoken match plays the crisis information: it is always answered.
+        audit.crisis_match(
+            ctx.session, "voice", heard.match, request_id=None, answered=True, now=ctx.now
+        )
     turn = engine.step(table, state, heard, facts(ctx, state))
     return _finish(ctx, table, turn, base_url)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from app.crisis import CrisisMatch
 from call_flows.definitions import CALLBACK, CRISIS_INFO, CRISIS_MATCH, START, STOP
 from call_flows.nodes import (
     AFTER_GATE,
@@ -25,6 +26,9 @@ from call_flows.nodes import (
 
 MAX_REPROMPTS = 2  # "take your time" at most twice, then the node's on_timeout
 MAX_INVALID = 3
+# Prompts that tell the caller, right where they are, that 8 is for a crisis: a menu that says
+# one of them is not made longer after words the line could not use.
+SAYS_CRISIS = frozenset({"voice.main.intro", "crisis.voice_info", "voice.outbound.crisis"})
 _MAX_PASS_THROUGH = 50  # Say/Action chains longer than this are a definition bug
 
 
@@ -58,6 +62,7 @@ class CallState:
 class Heard:
     kind: Literal["key", "data", "silence", "crisis", "stop", "topic", "recording", "nothing"]
     value: str = ""
+    match: CrisisMatch | None = field(default=None, compare=False)  # for the audit log only
 
 
 @dataclass
@@ -149,7 +154,7 @@ def _on_menu(
         state.vars["topic"] = heard.value
         return go(flows, state, menu.topic_speech, [])
     if heard.kind != "key":
-        return _invalid(flows, state, menu)
+        return _invalid(flows, state, menu, heard)
     if heard.value in ("9", "*", "0", "8", "#"):
         return _global_key(flows, state, menu, heard.value)
     for choice in menu.choices:
@@ -157,7 +162,7 @@ def _on_menu(
             if not _offered(choice, facts):
                 return go(flows, state, menu.name, [Utterance("voice.not_available")])
             return go(flows, state, choice.target, [])
-    return _invalid(flows, state, menu)
+    return _invalid(flows, state, menu, heard)
 
 
 def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Heard) -> Turn:
@@ -166,7 +171,7 @@ def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Hea
             return _global_key(flows, state, entry, heard.value)
         return go(flows, state, entry.back if heard.value == "*" else entry.name, [])
     if heard.kind != "data" or not heard.value:
-        return _invalid(flows, state, entry)
+        return _invalid(flows, state, entry, heard)
     if "*" in heard.value:
         return go(flows, state, entry.back, [])
     state.vars["entered"] = heard.value.replace("#", "")
@@ -201,11 +206,25 @@ def _silence(flows: dict[str, Node], state: CallState, node: Node) -> Turn:
     return Turn(state, [Utterance("voice.take_your_time")], reprompt=True)
 
 
-def _invalid(flows: dict[str, Node], state: CallState, node: Menu | Entry) -> Turn:
+def _invalid(flows: dict[str, Node], state: CallState, node: Menu | Entry, heard: Heard) -> Turn:
     state.invalids += 1
+    said = [Utterance("voice.invalid")]
     if state.invalids >= MAX_INVALID:
-        return go(flows, state, node.on_timeout, [Utterance("voice.invalid")])
-    return go(flows, state, node.name, [Utterance("voice.invalid")])
+        return go(flows, state, node.on_timeout, said)
+    if heard.kind == "nothing":
+        said += _crisis_line(node)
+    return go(flows, state, node.name, said)
+
+
+def _crisis_line(node: Menu | Entry) -> list[Utterance]:
+    """Words the line could not use may have been someone asking for help in words it does not
+    know: the re-prompt says how to reach the crisis numbers, unless the node already does."""
+    if node.prompt in SAYS_CRISIS or (isinstance(node, Menu) and SAYS_CRISIS & set(node.coda)):
+        return []
+    spoken = [c.language for c in node.choices if c.language] if isinstance(node, Menu) else []
+    if spoken:  # the language menu: the caller's language is not known yet
+        return [Utterance("voice.crisis_call", language=code) for code in spoken]
+    return [Utterance("voice.crisis_line")]
 
 
 def _resolve(state: CallState, target: str) -> str:

@@ -2,7 +2,8 @@
 
 Speech goes through the crisis matcher first, on every step (SPEC §6), then "stop calling me",
 then the words that work like global keys ("emergency" is 8, "operator" is 0), then the words
-of the menu's choices and spoken digits, which map to the same routes as keys.
+of the menu's choices and spoken digits, which map to the same routes as keys. "Help me" is 8
+only when nothing else in the utterance was understood.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from app.prompts import Catalog
 from call_flows.engine import Heard
 from call_flows.nodes import Entry, Menu, Record, Waiting
 
-# Asking for help comes before a menu's own words; "repeat" and "back" after them, so that
-# "call me back" is the callback choice and not the star key.
+# "Emergency" and asking for a person come before a menu's own words; "repeat" and "back" after
+# them, so that "call me back" is the callback choice and not the star key.
 URGENT_WORDS = (("8", "voice.words.emergency"), ("0", "voice.words.operator"))
 NAVIGATION_WORDS = (("9", "voice.words.repeat"), ("*", "voice.words.back"))
-GLOBAL_WORDS = URGENT_WORDS + NAVIGATION_WORDS
+# "Help me find a group" asks for help with the menu, and hearing it as a crisis plays a
+# caller who is not in one 20 seconds of 911 and 988: "help me" is 8 only when it is all the
+# line understood (the crisis matcher has had its say before any of this).
+HELP_WORDS = ("8", "voice.words.help_me")
+GLOBAL_WORDS = (*URGENT_WORDS, *NAVIGATION_WORDS, HELP_WORDS)
 TOPICS = (
     "anxiety", "depression", "grief", "caregivers", "trauma", "bipolar",
     "recovery", "youth", "seniors", "lgbtq", "veterans", "general",
@@ -39,8 +44,9 @@ def hear(node: Waiting, form: Mapping[str, str], catalog: Catalog, language: str
 
 
 def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) -> Heard:
-    if crisis.match(speech, language):
-        return Heard("crisis")
+    found = crisis.match(speech, language)
+    if found is not None:
+        return Heard("crisis", match=found)
     words = crisis.normalise(speech)
     if said_any(words, catalog, language, "voice.words.stop"):
         return Heard("stop")
@@ -56,8 +62,10 @@ def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) ->
             return Heard("key", key)
     if isinstance(node, Entry):
         digits = spoken_digits(words, catalog, language)
-        return Heard("data", digits) if digits else Heard("nothing")
-    return Heard("nothing")
+        if digits:
+            return Heard("data", digits)
+    key, prompt = HELP_WORDS
+    return Heard("key", key) if said_any(words, catalog, language, prompt) else Heard("nothing")
 
 
 def _menu_words(node: Menu, words: tuple[str, ...], catalog: Catalog, language: str) -> Heard:

@@ -4,7 +4,7 @@ facilitator → crisis matcher → opt-out/opt-in → flood guard → commands."
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,9 @@ from sms.turn import Inbound, Turn
 log = logging.getLogger(__name__)
 
 MISUNDERSTOOD_LIMIT = 3  # "didn't understand" never more than three times in a row
+# After that, the 988/911 line alone, at most this often: a member who keeps writing words we
+# cannot read is never met with silence, and an auto-responder cannot keep a loop going with us.
+CRISIS_LINE_EVERY = timedelta(minutes=10)
 
 
 def handle(
@@ -66,11 +69,18 @@ def _command_reply(turn: Turn) -> list[str]:
 
 
 def _not_understood(turn: Turn) -> list[str]:
+    """Every text we cannot read is answered with the 988/911 line: in the welcome's crisis
+    footer, with "didn't understand", or alone once that has been said three times running."""
     if turn.new:
         return [turn.say("sms.welcome")]
     count = conversations.get(turn.conversation, "misunderstood") or 0
     conversations.put(turn.conversation, misunderstood=count + 1)
-    return [turn.say("sms.unknown")] if count < MISUNDERSTOOD_LIMIT else []
+    if count < MISUNDERSTOOD_LIMIT:
+        return [turn.say("sms.unknown")]
+    if conversations.within(turn.conversation, "crisis_line_at", turn.now, CRISIS_LINE_EVERY):
+        return []
+    conversations.put(turn.conversation, crisis_line_at=conversations.stamp(turn.now))
+    return [turn.say("sms.crisis_line")]
 
 
 def _begin(

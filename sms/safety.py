@@ -1,14 +1,15 @@
 """What runs before any command (SPEC §6, §8): the crisis net, opt-out/opt-in keywords and the
-flood guard. Crisis replies are never held by the flood guard or quiet hours."""
+flood guard. Crisis replies are never held by the flood guard or quiet hours; their own ceiling
+(``CRISIS_REPLY_WINDOW``) always lets a number's first one through."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app import crisis
 from app.models import CallbackRequest
-from app.services import callbacks, conversations, inbound, optouts
+from app.services import audit, callbacks, conversations, inbound, optouts
 from sms.keywords import Keyword
 from sms.turn import Turn
 
@@ -17,37 +18,74 @@ log = logging.getLogger(__name__)
 URGENT_JOIN_WINDOW = timedelta(hours=24)
 FLOOD_WINDOW = timedelta(minutes=5)
 FLOOD_LIMIT = 20  # more than this many texts in the window is a flood
+# The first crisis reply to a number always goes, and one more right after it (a second text
+# may say more: "I took pills"); then at most one per window. Every text still counts on the
+# urgent request. An auto-responder that echoes crisis words cannot loop with us, and the line
+# cannot be made to pump replies to a number (security review M5).
+CRISIS_REPLY_WINDOW = timedelta(minutes=10)
 
 
 def crisis_reply(turn: Turn, found: crisis.CrisisMatch, keyword: Keyword | None) -> list[str]:
-    """The crisis reply in this same turn, one urgent request per 24 hours, and an opt-out in
-    the same text folded into the one reply."""
+    """The crisis reply in this same turn (within the ceiling), one urgent request per 24 hours
+    that counts every crisis text, and an opt-out in the same text folded into the one reply."""
     request = _urgent_request(turn)
-    log.warning(
-        "crisis match sid=%s phrase=%s list_version=%s request=%s",
-        turn.message.message_sid,
-        found.phrase_id,
-        found.version,
-        request.id,
-    )
     if keyword is not None:
         _record(turn, keyword)
-    if optouts.texts_blocked(turn.member):
-        return []  # Twilio refuses every SMS; the request says "texts blocked, call only"
+    # Twilio refuses every SMS to a blocked number; its request says "texts blocked, call only".
+    blocked = optouts.texts_blocked(turn.member)
+    answered = not blocked and _within_crisis_ceiling(turn)
+    _note_match(turn, found, request, answered)
+    opting_out = keyword is not None and keyword.kind == "opt_out"
+    if blocked:
+        return []
+    if not answered:
+        # A stop confirmation is never held (SPEC §6), even when the crisis reply is.
+        return [turn.say("optout.stop")] if opting_out else []
     reply = turn.say("sms.crisis")
-    if keyword is not None and keyword.kind == "opt_out":
+    if opting_out:
         reply = turn.say(
             "sms.crisis_and_optout", crisis=reply, confirmation=turn.say("optout.stop")
         )
     return [reply]
 
 
+def _note_match(
+    turn: Turn, found: crisis.CrisisMatch, request: CallbackRequest, answered: bool
+) -> None:
+    audit.crisis_match(
+        turn.session, "sms", found, request_id=request.id, answered=answered, now=turn.now
+    )
+    log.warning(
+        "crisis match sid=%s phrase=%s list_version=%s request=%s answered=%s",
+        turn.message.message_sid,
+        found.phrase_id,
+        found.version,
+        request.id,
+        answered,
+    )
+
+
+def _within_crisis_ceiling(turn: Turn) -> bool:
+    """A bucket of two replies that refills one per window, kept as the one moment it will be
+    full again: a reply may go while that moment is at most one window away."""
+    stored = conversations.get(turn.conversation, "crisis_full_at")
+    full_at = max(turn.now, datetime.fromisoformat(stored)) if stored else turn.now
+    if full_at - turn.now > CRISIS_REPLY_WINDOW:
+        return False
+    later = full_at + CRISIS_REPLY_WINDOW
+    conversations.put(turn.conversation, crisis_full_at=conversations.stamp(later))
+    return True
+
+
 def _urgent_request(turn: Turn) -> CallbackRequest:
     since = turn.now - URGENT_JOIN_WINDOW
-    earlier = callbacks.recent_urgent(turn.session, turn.member.id, since)
+    earlier = callbacks.recent_urgent(turn.session, turn.member.id, since, lock=True)
     if earlier is not None:
+        callbacks.join_crisis_text(turn.session, earlier, turn.catalog, turn.now)
         return earlier
-    request = callbacks.NewRequest(turn.member, turn.language, "crisis", urgent=True)
+    request = callbacks.NewRequest(
+        turn.member, turn.language, "crisis", urgent=True, crisis_texts=1
+    )
     return callbacks.file_request(turn.session, request, turn.config, turn.catalog, turn.now)
 
 

@@ -47,6 +47,7 @@ class Turn:
         common = {
             "line_name": self.config.line_name,
             "crisis_footer": self.catalog.render(self.language, "sms.crisis_footer"),
+            "crisis_line": self.catalog.render(self.language, "sms.crisis_line"),
         }
         return self.catalog.render(self.language, key, **{**common, **params})
 

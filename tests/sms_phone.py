@@ -47,6 +47,7 @@ def say(language: str, key: str, **params: object) -> str:
     common = {
         "line_name": "Community Support Line",
         "crisis_footer": catalog.render(language, "sms.crisis_footer"),
+        "crisis_line": catalog.render(language, "sms.crisis_line"),
     }
     return catalog.render(language, key, **{**common, **params})
 

@@ -37,6 +37,7 @@ def worst_values(language: str) -> dict[str, str]:
     return {
         "line_name": "Community Support Line",
         "crisis_footer": say["sms.crisis_footer"],
+        "crisis_line": say["sms.crisis_line"],
         "name": NAME,
         "place": PLACE,
         "address": ADDRESS,

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.prompts import load_catalog
 from call_flows import engine
 from call_flows.definitions import flows
 from call_flows.engine import CallState, Heard
@@ -95,6 +96,38 @@ def test_the_engine_moves_as_the_table_says(table, menu, heard, facts, lands, he
     turn = engine.step(table, _at(table, menu), heard, frozenset(facts))
     assert turn.state.node == lands
     assert (turn.said[0].key if turn.said else None) == hears
+
+
+@pytest.mark.parametrize(
+    ("node", "heard", "said"),
+    [
+        ("day", Heard("nothing"), ["voice.invalid", "voice.crisis_line"]),
+        ("find_zip", Heard("nothing"), ["voice.invalid", "voice.crisis_line"]),
+        ("main", Heard("nothing"), ["voice.invalid"]),  # its intro says 8 already
+        ("crisis_info", Heard("nothing"), ["voice.invalid"]),
+        ("reminder_menu", Heard("nothing"), ["voice.invalid"]),
+        ("day", Heard("key", "7"), ["voice.invalid"]),  # a key is not words we missed
+    ],
+)
+def test_words_the_line_could_not_use_get_the_crisis_line_where_none_is_said(
+    table, node, heard, said
+):
+    turn = engine.step(table, _at(table, node), heard, frozenset())
+    assert [utterance.key for utterance in turn.said] == said
+
+
+def test_the_language_menu_says_the_crisis_line_in_every_language(table):
+    turn = engine.step(table, _at(table, "language"), Heard("nothing"), frozenset())
+    assert [(u.key, u.language) for u in turn.said[1:]] == [
+        ("voice.crisis_call", "en"),
+        ("voice.crisis_call", "es"),
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_prompts_that_spare_the_crisis_line_do_say_eight(language):
+    for key in engine.SAYS_CRISIS:
+        assert "8" in load_catalog().template(language, key), key
 
 
 def test_star_on_crisis_information_returns_to_where_the_caller_was(table):

@@ -32,6 +32,12 @@ def heard(node, language, **form):
         ("en", "this is an emergency", "8"),
         ("es", "es una emergencia", "8"),
         ("en", "crisis", "8"),
+        ("en", "help me find a group", "1"),
+        ("es", "ayúdame a buscar un grupo", "1"),
+        ("en", "can you help me with my meetings", "2"),
+        ("en", "help me", "8"),
+        ("es", "ayúdame", "8"),
+        ("en", "help me I don't know what to do", "8"),
         ("en", "repeat that", "9"),
         ("es", "regresar", "*"),
     ],
@@ -70,6 +76,11 @@ def test_stop_calling_me_works_on_any_menu(language, words):
 @pytest.mark.parametrize(("language", "words"), [("en", "grief"), ("es", "ansiedad")])
 def test_any_topic_can_be_said_on_the_topic_menu(language, words):
     assert heard("topic", language, SpeechResult=words).kind == "topic"
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "help me"), ("es", "ayúdame")])
+def test_help_me_alone_at_an_entry_is_key_eight(language, words):
+    assert heard("find_zip", language, SpeechResult=words) == hearing.Heard("key", "8")
 
 
 def test_keys_on_an_entry_are_all_data_even_eight_and_zero():

@@ -1,5 +1,6 @@
-"""Sweep tasks for callback requests (SPEC §10): escalation of unclaimed requests and expiry of
-old codes. Both read through an index and are idempotent."""
+"""Sweep tasks for callback requests (SPEC §10): escalation of unclaimed requests, the "written
+again" alerts of urgent ones whose window is over, and expiry of old codes. Each reads through
+an index and is idempotent."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from app.services import callbacks
 def escalate_callbacks(session: Session, now: datetime) -> int:
     ext = phoneline()
     return callbacks.escalate_due(session, ext.config, ext.prompts, now)
+
+
+def alert_crisis_texts(session: Session, now: datetime) -> int:
+    return callbacks.alert_crisis_texts_due(session, phoneline().prompts, now)
 
 
 def expire_callbacks(session: Session, now: datetime) -> int:

@@ -27,6 +27,7 @@ TASKS: dict[str, SweepTask] = {
     "expire_callbacks": callbacks.expire_callbacks,
     # Escalation writes alert rows, so it runs before the outbox hands out what is due.
     "escalate_callbacks": callbacks.escalate_callbacks,
+    "alert_crisis_texts": callbacks.alert_crisis_texts,
     "fetch_recordings": recordings.fetch_recordings,
     "purge_recordings": recordings.purge_recordings,
     "delete_recordings_at_twilio": twilio_deletions.delete_recordings,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.crisis import CrisisMatch
 from app.db import utcnow
 from app.models import AuditEntry
 
@@ -27,6 +28,22 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def crisis_match(
+    session: Session,
+    channel: str,
+    found: CrisisMatch,
+    *,
+    request_id: int | None,
+    answered: bool,
+    now: datetime,
+) -> AuditEntry:
+    """Which rule of which phrase list matched, on which channel, and whether the member was
+    answered: enough to review the matcher and the reply ceiling, nothing of what was said."""
+    details = {"rule": found.phrase_id, "list_version": found.version, "answered": answered}
+    target = f"callback:{request_id}" if request_id is not None else None
+    return record(session, channel, "crisis.match", target, details, now)
 
 
 def recent(session: Session, limit: int = 200, offset: int = 0) -> list[AuditEntry]:

@@ -35,6 +35,7 @@ from app.services import optouts, outbox, staff
 from app.services.outbox import Outgoing
 
 ALERT_TEMPLATES = ("sms.facilitator.alert", "sms.facilitator.alert_urgent")
+HELD = (CallbackStatus.CLAIMED, CallbackStatus.CALLED)
 LANGUAGE, EVERYONE, COORDINATORS = 0, 1, 2
 
 
@@ -108,6 +109,39 @@ def tell_coordinators(
         now=now,
         callback_id=request.id,
     )
+
+
+def written_again(
+    session: Session, catalog: Catalog, request: CallbackRequest, now: datetime
+) -> None:
+    """The member of an urgent request has sent more crisis texts: the facilitator who holds it,
+    or else everyone texted about it, hears how many so far (never what they said); coordinators
+    too when it has reached them or no facilitator was ever told."""
+    request.crisis_told_at, request.crisis_alert_at = now, None
+    params = {"code": request.code, "count": request.crisis_texts}
+    event = f"again:{request.crisis_texts}"
+    holder = session.get(Facilitator, request.claimed_by_id) if request.claimed_by_id else None
+    if request.status in HELD and holder is not None:
+        people, template = [holder], "sms.facilitator.again_yours"
+    else:
+        told = alerted(session, request.id)
+        people = [f for f in on_call(session) if f.id in told] if told else []
+        template = "sms.facilitator.again"
+    for person in people:
+        language = language_of(person, catalog)
+        _send(session, request, person, template, language, params, event, now)
+    if not people or request.escalation_level == COORDINATORS:
+        staff.note(
+            session,
+            StaffNoticeKind.CRISIS_AGAIN,
+            f"callback:{request.id}:{event}",
+            text="staff.crisis_again",
+            params={**params, "member_language": request.language},
+            urgent=True,
+            languages=catalog.languages,
+            now=now,
+            callback_id=request.id,
+        )
 
 
 def alert(

@@ -26,6 +26,9 @@ from app.prompts import Catalog
 from app.services import callback_alerts, recordings
 
 CODE_LIFETIME = timedelta(days=7)
+# Staff hear that the member of an urgent request keeps writing at most once per window, with
+# the count, however many texts came in it (security review M5).
+CRISIS_ALERT_WINDOW = timedelta(minutes=10)
 _CODE_ATTEMPTS = 20
 
 
@@ -43,6 +46,7 @@ class NewRequest:
     voicemail_ok: bool = False
     group_id: int | None = None
     recording_sid: str | None = None
+    crisis_texts: int = 0  # 1 when a crisis text opens it
 
 
 def new_code() -> str:
@@ -67,6 +71,7 @@ def open_request(
             voicemail_ok=request.voicemail_ok,
             recording_sid=request.recording_sid,
             recording_fetch_at=now if request.recording_sid else None,
+            crisis_texts=request.crisis_texts,
             status=CallbackStatus.OPEN,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
@@ -103,9 +108,12 @@ def open_by_code(session: Session, code: str) -> CallbackRequest | None:
     )
 
 
-def recent_urgent(session: Session, member_id: int, since: datetime) -> CallbackRequest | None:
-    """An urgent request opened for this member since ``since`` that later crisis matches join."""
-    return session.scalar(
+def recent_urgent(
+    session: Session, member_id: int, since: datetime, *, lock: bool = False
+) -> CallbackRequest | None:
+    """An urgent request opened for this member since ``since`` that later crisis matches join;
+    ``lock`` it to count a match on it while the sweep may be alerting about it."""
+    query = (
         select(CallbackRequest)
         .where(
             CallbackRequest.member_id == member_id,
@@ -116,6 +124,42 @@ def recent_urgent(session: Session, member_id: int, since: datetime) -> Callback
         .order_by(CallbackRequest.id.desc())
         .limit(1)
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
+
+
+def join_crisis_text(
+    session: Session, request: CallbackRequest, catalog: Catalog, now: datetime
+) -> None:
+    """One more crisis text from the member of this open urgent request: counted, and staff are
+    told, with the count, once the window since they were last told is over: now, or by the
+    sweep when it ends (one alert for however many texts came meanwhile)."""
+    request.crisis_texts += 1
+    if request.crisis_alert_at is not None:
+        return  # an alert is already waiting; it will carry the count of its own moment
+    due = (request.crisis_told_at or request.created_at) + CRISIS_ALERT_WINDOW
+    if due <= now:
+        callback_alerts.written_again(session, catalog, request, now)
+    else:
+        request.crisis_alert_at = due
+
+
+def alert_crisis_texts_due(session: Session, catalog: Catalog, now: datetime) -> int:
+    """The "written again" alerts whose window is over (``ix_callback_crisis_alert``)."""
+    rows = session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.crisis_alert_at <= now)
+        .order_by(CallbackRequest.crisis_alert_at)
+        .limit(200)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        if row.status in OPEN_CALLBACK_STATES:
+            callback_alerts.written_again(session, catalog, row, now)
+        else:
+            row.crisis_alert_at = None  # closed meanwhile: someone has called them
+    return len(rows)
 
 
 def expire_overdue(

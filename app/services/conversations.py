@@ -3,7 +3,8 @@ loses nothing.
 
 A conversation is new after 24 hours without messages. Its ``state`` (JSON) holds the list in
 view and how far it has been read, the group whose details were last shown, the CALL note window,
-the DELETE confirmation window, the flood notice and the run of texts not understood. The
+the DELETE confirmation window, the flood notice, the run of texts not understood and when the
+988/911 line was last sent alone. The
 language survives a new conversation; everything else starts over.
 """
 

@@ -53,11 +53,6 @@ class CrisisMatch:
     category: str  # the rule's family of risk, e.g. "overdose"
     version: int
 
-    @property
-    def phrase_id(self) -> str:
-        """The name the alert and the logs used before rules replaced phrases."""
-        return self.rule
-
 
 Words = tuple[str, ...]
 

@@ -56,9 +56,9 @@ def _note_match(
         turn.session, "sms", found, request_id=request.id, answered=answered, now=turn.now
     )
     log.warning(
-        "crisis match sid=%s phrase=%s list_version=%s request=%s answered=%s",
+        "crisis match sid=%s rule=%s list_version=%s request=%s answered=%s",
         turn.message.message_sid,
-        found.phrase_id,
+        found.rule,
         found.version,
         request.id,
         answered,

@@ -41,7 +41,12 @@ def crisis_match(
 ) -> AuditEntry:
     """Which rule of which phrase list matched, on which channel, and whether the member was
     answered: enough to review the matcher and the reply ceiling, nothing of what was said."""
-    details = {"rule": found.phrase_id, "list_version": found.version, "answered": answered}
+    details = {
+        "rule": found.rule,
+        "category": found.category,
+        "list_version": found.version,
+        "answered": answered,
+    }
     target = f"callback:{request_id}" if request_id is not None else None
     return record(session, channel, "crisis.match", target, details, now)
 

@@ -36,12 +36,19 @@ _REPEATS = re.compile(r"([a-z])\1+")
 # Text-speak digits and symbols standing for letters, read only inside a word that has letters
 # too ("k1ll", "$uicide", "d13"): a plain number ("20 pills", a ZIP) is never changed.
 _LEET = str.maketrans(
-    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
-_LEET_WORD = re.compile(r"(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]+")
+_LEET_WORD = re.compile(
+    r"(?<![a-z0-9@$!])(?=[a-z0-9@$!]*[a-z])(?=[a-z0-9@$!]*[0-9@$!][a-z0-9@$!]*[a-z0-9])"
+    r"[a-z0-9@$!]+"
+)
+# A word with letters hidden by stars ("s*icide", "k**l"), read as the word of the rules it fits.
+_STARRED = re.compile(r"\b[a-z]+(?:\*+[a-z]+)+")  # stars around a word are emphasis
 # Spanish pronouns attached to an infinitive or gerund: "matarme", "morirme", "suicidarse",
 # "cortándome" (accents are gone by then).
-_CLITIC = re.compile(r"^([a-z]{2,}(?:ar|er|ir|ando|iendo))(me|se|te|lo|la|los|las|le|les)$")
+_CLITIC = re.compile(
+    r"^([a-z]{2,}(?:ar|er|ir|ando|iendo))(?=[mstl])(me|te|se|nos)?(lo|la|los|las|le|les)?$"
+)
 NUMBER = "<number>"  # a rule's word for any count of ten or more ("20", "twenty", "veinte")
 _SMALLEST_COUNT = 10
 
@@ -83,6 +90,7 @@ class RuleList:
     slang: dict[str, Words]
     numbers: frozenset[str]  # number words of ten and more, in every language
     vocabulary: frozenset[str]  # every word the rules use: the pieces run-together words split into
+    typo_words: tuple[str, ...]  # words read through one typing slip
     rules: tuple[Rule, ...]
 
 
@@ -148,7 +156,9 @@ def _readings(text: str, rules: RuleList) -> Iterator[Words]:
     """The words of ``text`` as written, then with split words joined and run-together words
     split, each with slang and clitics expanded. Distinct readings only."""
     plain = _plain(text)
-    written = _plain_words(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain))
+    plain = _STARRED.sub(lambda m: _unstarred(m.group(), rules), plain)
+    written = _plain_words(_LEET_WORD.sub(lambda m: _unleet(m.group(), rules), plain))
+    written = [_corrected(word, rules) for word in written]
     seen: set[Words] = set()
     for words in (written, _rejoined(written, rules), _split(written, rules)):
         expanded = _expanded(words, rules.slang)
@@ -157,12 +167,59 @@ def _readings(text: str, rules: RuleList) -> Iterator[Words]:
             yield expanded
 
 
+def _unleet(word: str, rules: RuleList) -> str:
+    """Digits and symbols read as letters; a "!" only where that makes a word of the rules
+    ("k!ll"), since between two words it is punctuation ("la!vida")."""
+    read = word.translate(_LEET)
+    if "!" in word and not _known(_REPEATS.sub(r"\1", read), rules):
+        return word.replace("!", " ").translate(_LEET)
+    return read
+
+
+def _unstarred(word: str, rules: RuleList) -> str:
+    """The longest word of the rules that the stars could hide letters of, else the word."""
+    pattern = re.compile("^" + ".*".join(re.escape(part) for part in word.split("*")) + "$")
+    fits = [known for known in rules.vocabulary if len(known) >= 4 and pattern.match(known)]
+    return max(fits, key=len) if fits else word
+
+
+def _corrected(word: str, rules: RuleList) -> str:
+    """One slip of a finger in a long word the rules care most about ("sucidal", "overdoes")."""
+    if len(word) < 6 or _known(word, rules):
+        return word
+    clitic = _CLITIC.match(word) is not None
+    for target in rules.typo_words:
+        # "suicidarse" is a form of its own, not a slip for "suicidarme": the pronoun stays.
+        if clitic and word[-2:] != target[-2:]:
+            continue
+        if abs(len(target) - len(word)) <= 1 and _one_edit(word, target):
+            return target
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """A letter left out, added, changed, or two neighbours swapped."""
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def _expanded(words: Iterable[str], slang: dict[str, Words]) -> Words:
     out: list[str] = []
     for word in words:
         for part in slang.get(word, (word,)):
             clitic = _CLITIC.match(part)
-            out.extend(clitic.groups() if clitic else (part,))
+            if clitic:
+                out.extend(group for group in clitic.groups() if group)
+            else:
+                out.append(part)
     return tuple(out)
 
 
@@ -221,7 +278,11 @@ def _pieces(word: str, rules: RuleList) -> list[str] | None:
                     if end not in best or len(candidate) < len(best[end]):
                         best[end] = candidate
     found = best.get(len(word))
-    return found if found and 2 <= len(found) <= 4 else None
+    # A real run-together phrase has a word of substance in it ("kill" + "myself"); pieces that
+    # are all short are an ordinary word cut up ("intento" is not "in ten to").
+    if not found or not 2 <= len(found) <= 4 or max(map(len, found)) < 4:
+        return None
+    return found
 
 
 def _fires(rule: Rule, words: Words, numbers: frozenset[str]) -> bool:
@@ -235,20 +296,17 @@ def _spans(rule: Rule, words: Words, numbers: frozenset[str]) -> Iterator[tuple[
     """Every (start, end) where the rule's slots appear in order with allowed gaps."""
     for start in range(len(words)):
         for first_end in _ends(rule.slots[0], words, start, numbers):
-            end = _rest(rule, 1, words, first_end, numbers)
-            if end is not None:
+            for end in _rest(rule, 1, words, first_end, numbers):
                 yield start, end
 
 
-def _rest(rule: Rule, slot: int, words: Words, at: int, numbers: frozenset[str]) -> int | None:
+def _rest(rule: Rule, slot: int, words: Words, at: int, numbers: frozenset[str]) -> Iterator[int]:
     if slot == len(rule.slots):
-        return at
+        yield at
+        return
     for begin in range(at, min(at + rule.gap, len(words)) + 1):
         for end in _ends(rule.slots[slot], words, begin, numbers):
-            found = _rest(rule, slot + 1, words, end, numbers)
-            if found is not None:
-                return found
-    return None
+            yield from _rest(rule, slot + 1, words, end, numbers)
 
 
 def _ends(options: frozenset[Words], words: Words, at: int, numbers: frozenset[str]) -> list[int]:
@@ -321,7 +379,8 @@ def load() -> RuleList:
         if word != NUMBER
     ) | frozenset(word for value in slang.values() for word in value)
     numbers = frozenset(word for entry in data["numbers"] for word in normalise(entry))
-    return RuleList(int(data["version"]), slang, numbers, vocabulary, rules)
+    typo_words = tuple(_one_word(word) for word in data["typos"])
+    return RuleList(int(data["version"]), slang, numbers, vocabulary, typo_words, rules)
 
 
 def _one_word(key: str) -> str:

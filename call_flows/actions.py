@@ -58,6 +58,11 @@ def start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
         state.language = member.language
         return Outcome("known", [Utterance("voice.notice")])
     notices = [Utterance("voice.notice", language=code) for code in ctx.catalog.languages]
+    if ctx.caller_refused:
+        # Never a silent difference: the menus will not offer texts or a call back to this
+        # number, and the caller hears why (the call itself goes on: 911, 988, groups, a call
+        # back at a number they key in).
+        notices += [Utterance("voice.not_served", language=c) for c in ctx.catalog.languages]
     return Outcome("unknown", notices)
 
 

@@ -29,6 +29,9 @@ class CallContext:
     call_sid: str
     caller: str | None  # E.164; None when caller ID is withheld or unusable
     stir: str | None
+    # Caller ID was a number the line may not call or text (outside DEFAULT_REGION, premium):
+    # the call goes on as if it were withheld, and the caller is told why once.
+    caller_refused: bool = False
     _member: Member | None = field(default=None, init=False, repr=False)
     _member_known: bool = field(default=False, init=False, repr=False)
 

@@ -51,6 +51,7 @@ def call_context() -> Iterator[CallContext]:
     settings = config()
     outbound = request.form.get("Direction", "").startswith("outbound")
     party = request.form.get("To" if outbound else "From")
+    caller = _usable_number(party, settings.default_region)
     with db().session() as session:
         yield CallContext(
             session=session,
@@ -59,8 +60,9 @@ def call_context() -> Iterator[CallContext]:
             redis=phoneline().redis,
             now=utcnow(),
             call_sid=request.form.get("CallSid", ""),
-            caller=_usable_number(party, settings.default_region),
+            caller=caller,
             stir=request.form.get("StirVerstat"),
+            caller_refused=caller is None and _presented(party, settings.default_region),
         )
 
 
@@ -70,6 +72,11 @@ def _usable_number(party: str | None, region: str) -> str | None:
     in a number to be called on."""
     number = caller_number(party, region)
     return number if number is not None and dialable(number, region) else None
+
+
+def _presented(party: str | None, region: str) -> bool:
+    """Caller ID carried a real number (one the line refuses), not a withheld one."""
+    return caller_number(party, region) is not None
 
 
 def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[], Response]:

@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.extensions import Phoneline, phoneline
 from app.gateway import GatewayError
 from app.models import OutboxItem, OutboxKind, OutboxPurpose
+from app.phones import dialable
 from app.services import delivery, notices, optouts, outbox, quiet_hours, reminders
 from workers.limiter import SendLimiter
 
@@ -99,6 +100,12 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
     with ext.db.session() as session:
         item = outbox.claim(session, item_id, now)
         if item is None:
+            return None
+        if not dialable(item.recipient, ext.config.default_region):
+            # Whatever queued it (an old member row, a directory entry, a bug): the line never
+            # texts or calls a premium, short-code or out-of-region number (SPEC §6, review H1).
+            outbox.record_skipped(session, item.id, now)
+            log.warning("outbox=%s skipped: recipient not dialable", item.id)
             return None
         if item.purpose is OutboxPurpose.REMINDER and not _reminder_ready(ext, session, item, now):
             return None

@@ -431,7 +431,10 @@ def cancel_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 @action
 def callback_start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    return Outcome("has_number" if ctx.callback_number(state) else "no_number")
+    """A request already filed in this call counts as a number: its keyed-in number is gone from
+    the call's state, and the caller goes back to the same request, never a second one."""
+    known = ctx.callback_number(state) or state.vars.get("callback_id")
+    return Outcome("has_number" if known else "no_number")
 
 
 @action
@@ -442,7 +445,7 @@ def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -
     number = numbers.callback_target(ctx.session, ctx.config, entered)
     if number is None:
         return Outcome("refused")
-    state.vars["typed_number"] = number
+    state.vars["typed_number"] = ctx.seal_number(number)
     return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
 
 
@@ -486,6 +489,8 @@ def _callback_request(ctx: CallContext, state: CallState) -> CallbackRequest:
     if request is None:
         request = _file_callback(ctx, state)
         state.vars["callback_id"] = request.id
+        # Filed: the request holds the number now, and the call's state lets go of it (L5).
+        state.vars.pop("callback_number", None)
     return request
 
 

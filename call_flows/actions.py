@@ -536,7 +536,8 @@ def _file_callback(ctx: CallContext, state: CallState) -> CallbackRequest:
     number = ctx.callback_number(state)
     assert number is not None, "the callback flow collects a number first"
     member = members.find_or_create(ctx.session, number, state.language)
-    new = callbacks.NewRequest(member, state.language, "voice", group_id=_group_in_view(ctx, state))
+    source = "voice" if ctx.caller else callbacks.KEYED
+    new = callbacks.NewRequest(member, state.language, source, group_id=_group_in_view(ctx, state))
     return callbacks.file_request(ctx.session, new, ctx.config, ctx.catalog, ctx.now)
 
 

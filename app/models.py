@@ -544,6 +544,7 @@ class StaffNoticeKind(enum.StrEnum):
     FACILITATOR_OPTED_OUT = "facilitator_stopped"
     CALLBACK_UNANSWERED = "callback_unanswered"  # escalated to coordinators
     CRISIS_AGAIN = "crisis_again"  # the member of an urgent request keeps writing
+    CALLBACK_UNREACHED = "callback_unreached"  # an urgent request held, its member not reached
     UNCONFIRMED = "unconfirmed_send"  # an unknown send left unresolved (never resent again)
     OTHER = "other"
 

@@ -51,8 +51,9 @@ def _search(session: Session, query: str) -> tuple[list[Member], str | None]:
         return list(found), "last_four"
     if query:
         phone = _number(query)
-        found = session.scalars(statement.where(Member.phone == phone)) if phone else []
-        return list(found), "number"
+        if phone is None:
+            return [], "number"
+        return list(session.scalars(statement.where(Member.phone == phone))), "number"
     return list(session.scalars(statement)), None
 
 

@@ -170,6 +170,8 @@ def _readings(text: str, rules: RuleList) -> Iterator[Words]:
 def _unleet(word: str, rules: RuleList) -> str:
     """Digits and symbols read as letters; a "!" only where that makes a word of the rules
     ("k!ll"), since between two words it is punctuation ("la!vida")."""
+    if word.startswith("!"):  # before a word it is punctuation ("!to", ":!t.o")
+        return " " + _unleet(word.lstrip("!"), rules)
     read = word.translate(_LEET)
     if "!" in word and not _known(_REPEATS.sub(r"\1", read), rules):
         return word.replace("!", " ").translate(_LEET)

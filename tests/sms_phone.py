@@ -52,6 +52,35 @@ def say(language: str, key: str, **params: object) -> str:
     return catalog.render(language, key, **{**common, **params})
 
 
+def urgent_request(session: Any) -> Any:
+    """The one urgent callback request, read fresh from the database."""
+    from sqlalchemy import select
+
+    from app.models import CallbackRequest
+    from tests.conftest import fresh
+
+    return fresh(session).scalars(select(CallbackRequest).where(CallbackRequest.urgent)).one()
+
+
+def texted(session: Any, number: str) -> list[str]:
+    """What the line will text ``number``, rendered as the dispatcher renders it."""
+    from sqlalchemy import select
+
+    from app.models import OutboxItem, OutboxKind
+    from app.prompts import load_catalog
+    from tests.conftest import fresh
+
+    catalog = load_catalog()
+    rows = fresh(session).scalars(
+        select(OutboxItem).where(OutboxItem.recipient == number).order_by(OutboxItem.id)
+    )
+    return [
+        catalog.render(r.language, r.template, line_name="Community Support Line", **r.params)
+        for r in rows
+        if r.kind is OutboxKind.SMS
+    ]
+
+
 MISSION = (37.7485, -122.4184)  # ZIP 94110
 
 

@@ -9,9 +9,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
-    CallbackRequest,
-    OutboxItem,
-    OutboxKind,
     StaffNotice,
     StaffNoticeKind,
 )
@@ -19,7 +16,7 @@ from app.prompts import load_catalog
 from tests import factories
 from tests.conftest import fresh
 from tests.console_support import account, sign_in
-from tests.sms_phone import Phone
+from tests.sms_phone import Phone, texted, urgent_request
 from workers.sweep import sweep_once
 
 ANA = "+14155550123"
@@ -45,22 +42,6 @@ def ana_on_call(session):
 def morning(time_machine):
     time_machine.move_to(MORNING, tick=False)
     return time_machine
-
-
-def urgent_request(session):
-    return fresh(session).scalars(select(CallbackRequest).where(CallbackRequest.urgent)).one()
-
-
-def texted(session, number):
-    """What the line will text ``number``, rendered as the dispatcher renders it."""
-    rows = fresh(session).scalars(
-        select(OutboxItem).where(OutboxItem.recipient == number).order_by(OutboxItem.id)
-    )
-    return [
-        CATALOG.render(r.language, r.template, line_name="Community Support Line", **r.params)
-        for r in rows
-        if r.kind is OutboxKind.SMS
-    ]
 
 
 def sweep_at(moment):

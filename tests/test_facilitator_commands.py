@@ -25,7 +25,7 @@ from app.prompts import load_catalog
 from app.services import callbacks
 from tests import factories
 from tests.conftest import fresh
-from tests.sms_phone import Phone
+from tests.sms_phone import Phone, texted
 
 MEMBER = "+14155550100"
 ANA = "+14155550123"
@@ -41,18 +41,6 @@ def ana(twilio, session):
     factories.coordinator(session, LEE)
     session.commit()
     return Phone(twilio, ANA)
-
-
-def texted(session, number):
-    """What the line will text ``number``, rendered as the dispatcher renders it."""
-    rows = fresh(session).scalars(
-        select(OutboxItem).where(OutboxItem.recipient == number).order_by(OutboxItem.id)
-    )
-    return [
-        CATALOG.render(r.language, r.template, line_name="Community Support Line", **r.params)
-        for r in rows
-        if r.kind is OutboxKind.SMS
-    ]
 
 
 def member_asks(twilio, body="CALL"):

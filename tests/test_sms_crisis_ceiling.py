@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.models import AuditEntry, CallbackRequest
+from app.models import AuditEntry
 from tests.conftest import fresh
-from tests.sms_phone import MEMBER, Phone, say
+from tests.sms_phone import MEMBER, Phone, say, urgent_request
 
 MORNING = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)  # 10:00 in San Francisco
 CRISIS = "i want to kill myself"
@@ -24,10 +24,6 @@ def phone(twilio):
 def morning(time_machine):
     time_machine.move_to(MORNING, tick=False)
     return time_machine
-
-
-def urgent_request(session):
-    return fresh(session).scalars(select(CallbackRequest).where(CallbackRequest.urgent)).one()
 
 
 def test_it_answers_thirty_crisis_texts_at_once_twice_and_counts_all_thirty(phone, session):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.extensions import config, db
 from app.models import ConsentPurpose, ConsentSource, MessageDeletion, RecordingDeletion
-from app.phones import InvalidNumber, mask, parse_number
+from app.phones import InvalidNumber, dialable, mask, parse_number
 from app.services import audit, erasure, members, recordings, retention
 
 SOURCES = (ConsentSource.PAPER.value, ConsentSource.VERBAL.value)
@@ -52,6 +52,9 @@ def consent(number: str, purpose: str, grant: bool, revoke: bool, source: str) -
         raise click.UsageError("give exactly one of --grant or --revoke")
     granted = grant
     phone = _phone(number)
+    if granted and not dialable(phone, config().default_region):
+        # A grant lets automated texts and calls go (security review H1); a revoke never does.
+        raise click.BadParameter("not a number the line may call or text", param_hint="NUMBER")
     with db().session() as session:
         members.record_consent(
             session,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,12 +20,16 @@ from app.models import (
     OutboxKind,
     OutboxPurpose,
 )
-from app.services import callbacks, members, outbox, reminders
+from app.services import callbacks, limits, members, outbox, reminders
 from call_flows import directory, speaking
 from call_flows.context import STIR_VERIFIED, CallContext
 from call_flows.engine import CallState, Utterance
 
 CRISIS_JOIN_WINDOW = timedelta(hours=24)
+CODES_PER_CALL = 2
+# A code or meetings call waits this long: the caller is on the line, and a landline rings busy
+# until they hang up, which the prompt asks them to do first.
+CALL_BACK_AFTER = timedelta(minutes=1)
 
 
 @dataclass
@@ -58,6 +62,11 @@ def start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
         state.language = member.language
         return Outcome("known", [Utterance("voice.notice")])
     notices = [Utterance("voice.notice", language=code) for code in ctx.catalog.languages]
+    if ctx.caller_refused:
+        # Never a silent difference: the menus will not offer texts or a call back to this
+        # number, and the caller hears why (the call itself goes on: 911, 988, groups, a call
+        # back at a number they key in).
+        notices += [Utterance("voice.not_served", language=c) for c in ctx.catalog.languages]
     return Outcome("unknown", notices)
 
 
@@ -203,17 +212,31 @@ def _place(group: directory.Group, distance: float) -> Utterance:
 
 @action
 def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """The group in view, texted to the caller's number. A caller the line has not verified may
+    be anyone presenting that number, so their text names the group by its neutral alias, never
+    by a name that can say what the group is about (review M6); and no number gets more than
+    ``limits.DETAILS`` of them an hour, whoever asks (review L12)."""
     (result,) = directory.load(ctx.session, [_current(state)])
     group, meeting = result.group, result.meeting
+    number, tag = ctx.number(state), f"g{group.id}"
+    if number is None:
+        return Outcome("ok")
+    again = outbox.by_dedupe_key(ctx.session, _dedupe_key(ctx, "voice.text.details", tag))
+    if again is None and not limits.take(ctx.redis, limits.DETAILS, number, _secret(ctx)):
+        return Outcome("ok", [Utterance("voice.find.details_limit")])
     when = ""
     if meeting is not None:
         when = speaking.when(
             meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
         )
+    verified = bool(state.vars.get("verified"))
     where = group.address or _dial_in_text(ctx, state, group)
-    params = {"name": group.name, "when": when, "where": where, "notes": group.notes or ""}
-    _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, f"g{group.id}")
-    return Outcome("ok")
+    name = group.name if verified else group.alias
+    params = {"name": name, "when": when, "where": where, "notes": group.notes or ""}
+    _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, tag)
+    if verified:
+        return Outcome("ok", [Utterance("voice.find.details_sent")])
+    return Outcome("ok", [Utterance("voice.find.details_sent_alias", {"alias": group.alias})])
 
 
 def _dial_in_text(ctx: CallContext, state: CallState, group: directory.Group) -> str:
@@ -318,18 +341,24 @@ def begin_gate(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 @action
 def send_meetings(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    """Sends only to a member's number; every caller hears the same words either way."""
+    """Sends only to a member's number; every caller hears the same words either way, the limit
+    included (it counts asks for a number, member or not). By call, the caller hangs up first:
+    the line calls back a minute later, when their line is free (review M7)."""
     from app.services import rsvps
 
-    member = ctx.member(state) if ctx.caller else None
+    if ctx.caller is None or not limits.take(ctx.redis, limits.MEETINGS, ctx.caller, _secret(ctx)):
+        return Outcome("limit")
+    member = ctx.member(state)
+    by_call = arg == "call"
     if member is not None:
         upcoming = rsvps.upcoming_for(ctx.session, member.id, ctx.now)
         lines = [_meeting_line(ctx, state, r.meeting) for r in upcoming]
         params = {"meetings": " ".join(lines) or ctx.say(state, "voice.meetings.none")}
-        kind = OutboxKind.CALL if arg == "call" else OutboxKind.SMS
-        template = "voice.call.meetings" if arg == "call" else "voice.text.meetings"
-        _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id)
-    return Outcome("ok")
+        kind = OutboxKind.CALL if by_call else OutboxKind.SMS
+        template = "voice.call.meetings" if by_call else "voice.text.meetings"
+        due = ctx.now + CALL_BACK_AFTER if by_call else None
+        _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id, due_at=due)
+    return Outcome("call" if by_call else "text")
 
 
 @action
@@ -349,16 +378,30 @@ def check_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 @action
 def send_code(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """A one-time code to the number on file (review M6: at most ``CODES_PER_CALL`` asks per
+    call and ``limits.CODES`` per number an hour; a live code is sent again, never a new one).
+    Member or not, every caller hears the same: the limits count asks, not sends. The row holds
+    no code: the worker, or the code call, reads it from its sealed copy (review L7). By call,
+    the caller hangs up first and the line calls back a minute later (review M7)."""
     from app.services import verification
 
-    member = ctx.member(state) if ctx.caller else None
+    asked = int(state.vars.get("codes_asked", 0)) + 1
+    state.vars["codes_asked"] = asked
+    if ctx.caller is None or asked > CODES_PER_CALL:
+        return Outcome("limit")
+    if not limits.take(ctx.redis, limits.CODES, ctx.caller, _secret(ctx)):
+        return Outcome("limit")
+    member = ctx.member(state)
+    by_call = arg == "call"
     if member is not None:
-        code = verification.issue_code(ctx.redis, member.phone, ctx.config.secret_key)
-        kind = OutboxKind.CALL if arg == "call" else OutboxKind.SMS
-        params = {"code": speaking.digits(code) if arg == "call" else code}
-        template = f"voice.{'call' if arg == 'call' else 'text'}.code"
-        _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id, dedupe=False)
-    return Outcome("ok")
+        verification.issue_code(ctx.redis, member.phone, _secret(ctx))
+        kind = OutboxKind.CALL if by_call else OutboxKind.SMS
+        template = "voice.call.code" if by_call else "voice.text.code"
+        due = ctx.now + CALL_BACK_AFTER if by_call else None
+        # Not deduplicated: asking again in the same call sends the live code again.
+        purpose = OutboxPurpose.REPLY
+        _send(ctx, state, kind, purpose, template, {}, member.id, dedupe=False, due_at=due)
+    return Outcome("call" if by_call else "text")
 
 
 @action
@@ -426,7 +469,10 @@ def cancel_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 @action
 def callback_start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    return Outcome("has_number" if ctx.callback_number(state) else "no_number")
+    """A request already filed in this call counts as a number: its keyed-in number is gone from
+    the call's state, and the caller goes back to the same request, never a second one."""
+    known = ctx.callback_number(state) or state.vars.get("callback_id")
+    return Outcome("has_number" if known else "no_number")
 
 
 @action
@@ -437,7 +483,7 @@ def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -
     number = numbers.callback_target(ctx.session, ctx.config, entered)
     if number is None:
         return Outcome("refused")
-    state.vars["typed_number"] = number
+    state.vars["typed_number"] = ctx.seal_number(number)
     return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
 
 
@@ -481,6 +527,8 @@ def _callback_request(ctx: CallContext, state: CallState) -> CallbackRequest:
     if request is None:
         request = _file_callback(ctx, state)
         state.vars["callback_id"] = request.id
+        # Filed: the request holds the number now, and the call's state lets go of it (L5).
+        state.vars.pop("callback_number", None)
     return request
 
 
@@ -488,7 +536,8 @@ def _file_callback(ctx: CallContext, state: CallState) -> CallbackRequest:
     number = ctx.callback_number(state)
     assert number is not None, "the callback flow collects a number first"
     member = members.find_or_create(ctx.session, number, state.language)
-    new = callbacks.NewRequest(member, state.language, "voice", group_id=_group_in_view(ctx, state))
+    source = "voice" if ctx.caller else callbacks.KEYED
+    new = callbacks.NewRequest(member, state.language, source, group_id=_group_in_view(ctx, state))
     return callbacks.file_request(ctx.session, new, ctx.config, ctx.catalog, ctx.now)
 
 
@@ -595,6 +644,25 @@ def read_notice(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 
 @action
+def read_reply(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """A code or meetings call a member asked for (review M7), read only to the number it was
+    asked for. The code comes from its sealed copy while it lives, read digit by digit, twice;
+    9 reads it again."""
+    from app.services import verification
+
+    row = _outbox_row(ctx, state)
+    if row is None or row.purpose is not OutboxPurpose.REPLY or row.recipient != ctx.caller:
+        return Outcome("gone")
+    if row.template != "voice.call.code":
+        return Outcome("ok", [Utterance(row.template, dict(row.params))])
+    code = verification.live_code(ctx.redis, row.recipient, _secret(ctx))
+    if code is None:
+        return Outcome("expired")
+    spoken = f"{speaking.digits(code[:3])}. {speaking.digits(code[3:])}"
+    return Outcome("ok", [Utterance(row.template, {"code": spoken})])
+
+
+@action
 def answer_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     from app.models import ReminderChannel, Rsvp
     from app.services import rsvps
@@ -679,12 +747,13 @@ def _send(
     member_id: int | None,
     dedupe: bool = True,
     tag: str = "",
+    due_at: datetime | None = None,
 ) -> None:
     """One row per call, template and subject: pressing the key twice sends one text."""
     number = ctx.number(state)
     if number is None:
         return
-    key = f"voice:{ctx.call_sid}:{template}:{tag}" if dedupe else None
+    key = _dedupe_key(ctx, template, tag) if dedupe else None
     full = {"line_name": ctx.config.line_name, **params}
     outbox.enqueue(
         ctx.session,
@@ -695,7 +764,16 @@ def _send(
             template,
             state.language,
             full,
+            due_at=due_at,
             member_id=member_id,
             dedupe_key=key,
         ),
     )
+
+
+def _dedupe_key(ctx: CallContext, template: str, tag: str) -> str:
+    return f"voice:{ctx.call_sid}:{template}:{tag}"
+
+
+def _secret(ctx: CallContext) -> str:
+    return ctx.config.secret_key

@@ -2,9 +2,11 @@
 the actions it stops at, render what comes next, keep the state.
 
 A call's state lives in Redis under its CallSid for a few hours. It holds no speech and no
-caller number (a number keyed in by a caller who withheld caller ID is the one exception, kept
-only until the call ends). Losing it mid-call starts the caller again at the notice: a call is
-the one thing that cannot be rebuilt from the database, and the notice is the safe place.
+caller number. A number keyed in by a caller who withheld caller ID is kept sealed
+(``CallContext.seal_number``) from its read-back until the callback request is filed, then
+dropped; while the state holds it, the state lives ``KEYED_NUMBER_TTL_SECONDS`` after the last
+step, not hours (review L5). Losing the state mid-call starts the caller again at the notice: a
+call is the one thing that cannot be rebuilt from the database, and the notice is the safe place.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from call_flows.nodes import Hangup, Menu, Node, Waiting
 from call_flows.render import Page, render
 
 STATE_TTL_SECONDS = 4 * 60 * 60
+# Every step of a call rewrites its state, and no wait inside a call (a menu, a 2-minute message)
+# comes near this: enough for the call, not for a forgotten copy of a number to linger.
+KEYED_NUMBER_TTL_SECONDS = 20 * 60
+KEYED_VARS = ("typed_number", "callback_number")
 # What a person does and an answering machine cannot: a key, or words the line understood.
 PERSON_HEARD = frozenset({"key", "data", "crisis", "stop", "topic"})
 NOTICE = "voice.notice"  # not an emergency line, 911, 988 (SPEC §6)
@@ -157,4 +163,6 @@ def _keep_state(ctx: CallContext, state: CallState, ended: bool) -> None:
     if ended:
         ctx.redis.delete(_key(ctx.call_sid))
         return
-    ctx.redis.set(_key(ctx.call_sid), json.dumps(state.to_dict()), ex=STATE_TTL_SECONDS)
+    keyed = any(name in state.vars for name in KEYED_VARS)
+    ttl = KEYED_NUMBER_TTL_SECONDS if keyed else STATE_TTL_SECONDS
+    ctx.redis.set(_key(ctx.call_sid), json.dumps(state.to_dict()), ex=ttl)

@@ -10,6 +10,7 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import sealing
 from app.config import Config
 from app.models import Member, SmsStatus
 from app.prompts import Catalog
@@ -17,6 +18,7 @@ from app.services import members
 from call_flows.engine import CallState
 
 STIR_VERIFIED = "TN-Validation-Passed-A"
+KEYED_NUMBER = "keyed number"  # the sealing purpose of a number keyed in during a call
 
 
 @dataclass
@@ -29,6 +31,9 @@ class CallContext:
     call_sid: str
     caller: str | None  # E.164; None when caller ID is withheld or unusable
     stir: str | None
+    # Caller ID was a number the line may not call or text (outside DEFAULT_REGION, premium):
+    # the call goes on as if it were withheld, and the caller is told why once.
+    caller_refused: bool = False
     _member: Member | None = field(default=None, init=False, repr=False)
     _member_known: bool = field(default=False, init=False, repr=False)
 
@@ -45,8 +50,15 @@ class CallContext:
 
     def callback_number(self, state: CallState) -> str | None:
         """Where a requested callback goes: caller ID, else the keyed-in number once the caller
-        confirmed its read-back."""
-        return self.caller or state.vars.get("callback_number")
+        confirmed its read-back (kept sealed in the call's state until the request is filed)."""
+        return self.caller or self.unseal_number(state.vars.get("callback_number"))
+
+    def seal_number(self, number: str) -> str:
+        """A number keyed in during this call, as the call's state may hold it (review L5)."""
+        return sealing.seal(self.config.secret_key, KEYED_NUMBER, self.call_sid, number)
+
+    def unseal_number(self, sealed: str | None) -> str | None:
+        return sealing.unseal(self.config.secret_key, KEYED_NUMBER, self.call_sid, sealed)
 
     def member(self, state: CallState) -> Member | None:
         """The caller's member row, looked up once per request (menus and actions ask for it

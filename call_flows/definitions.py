@@ -28,6 +28,7 @@ APOLOGY = "apology"
 OUTBOUND_REMINDER = "reminder_call"
 OUTBOUND_VOICEMAIL = "reminder_voicemail"  # an answering machine the member allowed
 OUTBOUND_NOTICE = "notice_call"  # a cancel, move or waitlist notice by call
+OUTBOUND_REPLY = "reply_call"  # a one-time code or "my meetings" a caller asked for by call
 
 
 def _c(key: str, label: str, target: str, **extra: str) -> Choice:
@@ -255,8 +256,7 @@ def _find() -> list[Node]:
         ),
         Action("result_next", "move_result", {"ok": "result_read"}, arg="next"),
         Action("result_prev", "move_result", {"ok": "result_read"}, arg="previous"),
-        Action("text_details", "text_details", {"ok": "details_sent"}),
-        Say("details_sent", "voice.find.details_sent", "result"),
+        Action("text_details", "text_details", {"ok": "result"}),
     ]
 
 
@@ -310,9 +310,23 @@ def _meetings() -> list[Node]:
             ),
             back=MAIN,
         ),
-        Action("meetings_text", "send_meetings", {"ok": "meetings_sent"}, arg="sms"),
-        Action("meetings_call", "send_meetings", {"ok": "meetings_sent"}, arg="call"),
+        *[
+            Action(
+                f"meetings_{how}",
+                "send_meetings",
+                {
+                    "text": "meetings_sent",
+                    "call": "meetings_call_coming",
+                    "limit": "meetings_limit",
+                },
+                arg=how,
+            )
+            for how in ("text", "call")
+        ],
         Say("meetings_sent", "voice.verify.sent", "anything_else"),
+        Say("meetings_limit", "voice.verify.limit", "anything_else"),
+        # The caller's own line must be free for the call back: a landline would ring busy.
+        Hangup("meetings_call_coming", ("voice.verify.call_coming", GOODBYE)),
         Entry("pin_entry", "voice.verify.pin_entry", 4, "check_pin", back=MAIN),
         Action(
             "check_pin",
@@ -366,11 +380,23 @@ def _meetings() -> list[Node]:
                 _c("1", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
                 _c("2", "otp.by_call", "otp_send_call", words="voice.words.call"),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
+                # A code that came by call is entered in the next call: offered to everyone.
+                _c("4", "otp.have_code", "otp_entry", words="voice.words.code"),
             ),
             back="settings",
         ),
-        Action("otp_send_sms", "send_code", {"ok": "otp_entry"}, arg="sms"),
-        Action("otp_send_call", "send_code", {"ok": "otp_entry"}, arg="call"),
+        *[
+            Action(
+                f"otp_send_{how}",
+                "send_code",
+                {"text": "otp_entry", "call": "otp_call_coming", "limit": "otp_limit"},
+                arg=how,
+            )
+            for how in ("sms", "call")
+        ],
+        Say("otp_limit", "voice.otp.limit", "otp_entry"),
+        # The caller's own line must be free for the code call: a landline would ring busy.
+        Hangup("otp_call_coming", ("voice.otp.call_coming", GOODBYE)),
         Entry("otp_entry", "voice.otp.entry", 6, "otp_check", back="otp_offer"),
         Action("otp_check", "check_code", {"ok": AFTER_GATE, "wrong": "otp_wrong"}),
         Say("otp_wrong", "voice.otp.wrong", "otp_offer"),
@@ -534,6 +560,22 @@ def _outbound() -> list[Node]:
         Action(OUTBOUND_VOICEMAIL, "outbound_language", {"ok": "voicemail_left"}),
         Hangup("voicemail_left", ("voice.outbound.voicemail", GOODBYE)),
         Action(OUTBOUND_NOTICE, "read_notice", {"ok": "outbound_goodbye"}),
+        Action(
+            OUTBOUND_REPLY,
+            "read_reply",
+            {"ok": "reply_menu", "expired": "reply_expired", "gone": "outbound_goodbye"},
+        ),
+        Menu(
+            "reply_menu",
+            None,
+            (_c("1", "more.end", "outbound_thanks", words="voice.words.end"),),
+            back="reply_menu",
+            on_timeout="outbound_goodbye",
+            outbound=True,
+            coda=("voice.outbound.repeat", "voice.outbound.crisis", "voice.outbound.line_number"),
+            repeat=OUTBOUND_REPLY,  # 9 reads the code (or the meetings) again
+        ),
+        Hangup("reply_expired", ("voice.call.code_expired", "voice.outbound.line_number", GOODBYE)),
     ]
 
 
@@ -556,4 +598,11 @@ def flows(languages: list[str]) -> dict[str, Node]:
 
 
 # Entry points other than START: reached by the line's own calls or by an error, not by a key.
-ENTRY_POINTS = (START, OUTBOUND_REMINDER, OUTBOUND_VOICEMAIL, OUTBOUND_NOTICE, APOLOGY)
+ENTRY_POINTS = (
+    START,
+    OUTBOUND_REMINDER,
+    OUTBOUND_VOICEMAIL,
+    OUTBOUND_NOTICE,
+    OUTBOUND_REPLY,
+    APOLOGY,
+)

@@ -2,9 +2,11 @@
 
 ``POST /twilio/voice`` answers a call; every later request of the call comes to
 ``POST /twilio/voice/step``, the URL of every ``<Gather>``, ``<Record>`` and ``<Redirect>``.
-Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id>`` and, for the
-masked callback call (SPEC §10), ``POST /twilio/voice/outbound/callback?c=<request id>`` with its
-steps below it (``call_flows.callback_call``).
+Calls the line places start at ``POST /twilio/voice/outbound/reminder?r=<rsvp id>``, a notice
+at ``/outbound/notice?o=<outbox id>``, a code or meetings call a caller asked for at
+``/outbound/reply?o=<outbox id>`` and, for the masked callback call (SPEC §10),
+``POST /twilio/voice/outbound/callback?c=<request id>`` with its steps below it
+(``call_flows.callback_call``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from app.phones import caller_number, dialable
 from app.webhooks import missing_params, require_twilio_signature, row_id
 from call_flows import callback_call, calls
 from call_flows.context import CallContext
-from call_flows.definitions import OUTBOUND_NOTICE, OUTBOUND_REMINDER, OUTBOUND_VOICEMAIL
+from call_flows.definitions import (
+    OUTBOUND_NOTICE,
+    OUTBOUND_REMINDER,
+    OUTBOUND_REPLY,
+    OUTBOUND_VOICEMAIL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,7 @@ def call_context() -> Iterator[CallContext]:
     settings = config()
     outbound = request.form.get("Direction", "").startswith("outbound")
     party = request.form.get("To" if outbound else "From")
+    caller = _usable_number(party, settings.default_region)
     with db().session() as session:
         yield CallContext(
             session=session,
@@ -59,8 +67,9 @@ def call_context() -> Iterator[CallContext]:
             redis=phoneline().redis,
             now=utcnow(),
             call_sid=request.form.get("CallSid", ""),
-            caller=_usable_number(party, settings.default_region),
+            caller=caller,
             stir=request.form.get("StirVerstat"),
+            caller_refused=caller is None and _presented(party, settings.default_region),
         )
 
 
@@ -70,6 +79,11 @@ def _usable_number(party: str | None, region: str) -> str | None:
     in a number to be called on."""
     number = caller_number(party, region)
     return number if number is not None and dialable(number, region) else None
+
+
+def _presented(party: str | None, region: str) -> bool:
+    """Caller ID carried a real number (one the line refuses), not a withheld one."""
+    return caller_number(party, region) is not None
 
 
 def always_answers(view: Callable[[CallContext], VoiceResponse]) -> Callable[[], Response]:
@@ -198,3 +212,11 @@ def reminder_voicemail(ctx: CallContext) -> VoiceResponse:
 def notice_call(ctx: CallContext) -> VoiceResponse:
     outbox_id = row_id("o") or 0
     return calls.answer(ctx, config().public_base_url, OUTBOUND_NOTICE, outbox_id=outbox_id)
+
+
+@blueprint.post("/outbound/reply")
+@always_answers
+def reply_call(ctx: CallContext) -> VoiceResponse:
+    """A one-time code or "my meetings" the member asked for by phone call (review M7)."""
+    outbox_id = row_id("o") or 0
+    return calls.answer(ctx, config().public_base_url, OUTBOUND_REPLY, outbox_id=outbox_id)

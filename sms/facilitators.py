@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import segments
 from app.config import Config
+from app.extensions import phoneline
 from app.models import (
     CallbackRequest,
     CallbackStatus,
@@ -28,7 +29,16 @@ from app.models import (
     StaffNoticeKind,
 )
 from app.prompts import Catalog
-from app.services import callback_alerts, callbacks, meetings, members, outbox, quiet_hours, staff
+from app.services import (
+    callback_alerts,
+    callbacks,
+    limits,
+    meetings,
+    members,
+    outbox,
+    quiet_hours,
+    staff,
+)
 from app.services.outbox import Outgoing
 from sms.grammar import words
 from sms.keywords import Keyword
@@ -180,6 +190,8 @@ def _call(text: Text, code: str) -> str:
     night = _members_night(text, request)
     if night is not None:
         return text.say("member_night", code=code, time=night)
+    if not _may_call(text, request):
+        return text.say("call_limit", code=code, count=limits.KEYED_CALLS.count)
     outbox.enqueue(
         text.session,
         Outgoing(
@@ -212,6 +224,16 @@ def _members_night(text: Text, request: CallbackRequest) -> str | None:
         return None
     ends = quiet_hours.next_allowed(text.now, zone, text.config.quiet_hours).astimezone(zone)
     return meetings.describe_time(text.catalog, text.language, ends.time())
+
+
+def _may_call(text: Text, request: CallbackRequest) -> bool:
+    """A number a caller keyed in, not their own caller ID, may be anyone's: the line calls it at
+    most ``limits.KEYED_CALLS`` times a day, or an anonymous caller could send facilitators to
+    ring a stranger again and again (security review L12)."""
+    if request.source != callbacks.KEYED or request.urgent:
+        return True
+    store = phoneline().redis
+    return limits.take(store, limits.KEYED_CALLS, request.member.phone, text.config.secret_key)
 
 
 def _done(text: Text, code: str) -> str:

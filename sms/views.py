@@ -3,6 +3,11 @@ the handler. Thin: parse, claim, handle, store the reply, render.
 
 Replies are the webhook's TwiML, not outbox rows: they are answers to the member's own text,
 which Twilio delivers at once. Any failure still answers a safe reply and logs no content.
+
+A sender the line may not text (outside DEFAULT_REGION and its territories, premium-rate,
+shared-cost, a short code: ``phones.dialable``) gets an empty ``<Response/>``: no member row, no
+reply, nothing stored. Every reply is a paid outbound text, and answering such numbers is how SMS
+pumping turns a line into a revenue stream for whoever rents them (security review H1).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app import crisis
 from app.db import utcnow
 from app.extensions import config, db, prompts
-from app.phones import caller_number
+from app.phones import caller_number, dialable
 from app.services import inbound
 from app.webhooks import require_params, require_twilio_signature
 from sms.handler import handle
@@ -39,7 +44,7 @@ def incoming_message() -> Response:
     require_params("MessageSid", "From", "To")
     message = _parse()
     if message is None:
-        log.info("sms from an unusable sender sid=%s", request.form["MessageSid"])
+        log.info("sms from a sender the line does not serve sid=%s", request.form["MessageSid"])
         return _twiml(render([]))
     try:
         reply = _answer(message)
@@ -81,8 +86,9 @@ def _answer(message: Inbound) -> str:
 
 def _parse() -> Inbound | None:
     form = request.form
-    sender = caller_number(form["From"], config().default_region)
-    if sender is None:
+    region = config().default_region
+    sender = caller_number(form["From"], region)
+    if sender is None or not dialable(sender, region):
         return None
     return Inbound(
         message_sid=form["MessageSid"],

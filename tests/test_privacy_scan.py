@@ -89,3 +89,9 @@ def test_a_number_in_the_output_of_a_process_the_test_started_is_found(tmp_path)
 def test_a_callers_own_number_in_the_state_of_a_call_is_found(redis_client):
     remember({"CallSid": "CA" + "7" * 32, "From": "+14155550100", "To": "+15005550006"})
     redis_client.set("phoneline:call:CA" + "7" * 32, '{"vars": {"me": "(415) 555-0100"}}')
+
+
+@pytest.mark.plants_personal_data
+def test_a_number_keyed_in_during_a_call_is_found_in_the_state_of_the_call(redis_client):
+    remember({"CallSid": "CA" + "8" * 32, "From": "anonymous", "To": "+15005550006"})
+    redis_client.set("phoneline:call:CA" + "8" * 32, '{"vars": {"typed": "+12125550142"}}')

@@ -22,7 +22,8 @@ from app.db import utcnow
 from app.extensions import Phoneline, phoneline
 from app.gateway import GatewayError
 from app.models import OutboxItem, OutboxKind, OutboxPurpose
-from app.services import delivery, notices, optouts, outbox, quiet_hours, reminders
+from app.phones import dialable
+from app.services import delivery, notices, optouts, outbox, quiet_hours, reminders, verification
 from workers.limiter import SendLimiter
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,12 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
         item = outbox.claim(session, item_id, now)
         if item is None:
             return None
+        if not dialable(item.recipient, ext.config.default_region):
+            # Whatever queued it (an old member row, a directory entry, a bug): the line never
+            # texts or calls a premium, short-code or out-of-region number (SPEC §6, review H1).
+            outbox.record_skipped(session, item.id, now)
+            log.warning("outbox=%s skipped: recipient not dialable", item.id)
+            return None
         if item.purpose is OutboxPurpose.REMINDER and not _reminder_ready(ext, session, item, now):
             return None
         if not may_send(ext, session, item):
@@ -117,16 +124,23 @@ def _claim(ext: Phoneline, item_id: int) -> Claimed | None:
             return None
         if item.purpose is OutboxPurpose.NOTICE:
             notices.fill(session, item, ext.prompts)
-        body = render(ext, item) if item.kind is OutboxKind.SMS else call_path(item)
+        code = None
+        if item.kind is OutboxKind.SMS and item.template in verification.CODE_TEMPLATES:
+            code = verification.live_code(ext.redis, item.recipient, ext.config.secret_key)
+            if code is None:  # it expired (or Redis lost it) before it could go: asked again
+                outbox.record_skipped(session, item.id, now)
+                return None
+        body = render(ext, item, code) if item.kind is OutboxKind.SMS else call_path(item)
         if item.purpose is OutboxPurpose.NOTICE and body is not None:
             body = notices.with_consent_wording(session, item, ext.prompts, body)
         if body is None:  # a call purpose with no voice flow: visible as failed, never dropped
             outbox.record_failed(session, item.id, None, now)
             log.warning("outbox=%s no call flow for purpose=%s", item.id, item.purpose.value)
             return None
-        item.body = body
+        # A code is sent, never stored: the row keeps the text with the code hidden (review L7).
+        item.body = body if code is None else verification.hide_code(body)
         item.segments = segments.count(body).count if item.kind is OutboxKind.SMS else 1
-        return Claimed(item.id, item.kind, item.purpose, item.recipient, item.body, item.segments)
+        return Claimed(item.id, item.kind, item.purpose, item.recipient, body, item.segments)
 
 
 def _reminder_ready(ext: Phoneline, session: Session, item: OutboxItem, now: datetime) -> bool:
@@ -162,8 +176,10 @@ def not_before(ext: Phoneline, session: Session, item: OutboxItem, now: datetime
     return later
 
 
-def render(ext: Phoneline, item: OutboxItem) -> str:
+def render(ext: Phoneline, item: OutboxItem, code: str | None = None) -> str:
     params = {"line_name": ext.config.line_name, **item.params}
+    if code is not None:
+        params["code"] = code
     return ext.prompts.render(item.language, item.template, **params)
 
 
@@ -209,7 +225,11 @@ def _request(ext: Phoneline, claimed: Claimed) -> str:
     ).sid
 
 
-ANSWERING_MACHINE_CHECKED = frozenset({OutboxPurpose.REMINDER, OutboxPurpose.NOTICE})
+# A code or meetings call (a reply) too: an answering machine gets the neutral voicemail or a
+# hang-up, never a code or group names.
+ANSWERING_MACHINE_CHECKED = frozenset(
+    {OutboxPurpose.REMINDER, OutboxPurpose.NOTICE, OutboxPurpose.REPLY}
+)
 
 # The voice flow an outbound call of each purpose opens with (call_flows/ serves them). For a
 # call row the "body" is this path with its query: stored like a text's body, it is what
@@ -218,6 +238,7 @@ CALL_PATHS = {
     OutboxPurpose.REMINDER: "/twilio/voice/outbound/reminder?r={rsvp}&o={id}",
     OutboxPurpose.CALLBACK: "/twilio/voice/outbound/callback?c={callback}&o={id}",
     OutboxPurpose.NOTICE: "/twilio/voice/outbound/notice?o={id}",
+    OutboxPurpose.REPLY: "/twilio/voice/outbound/reply?o={id}",
 }
 
 

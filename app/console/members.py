@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.console import blueprint, security, t
 from app.extensions import config, db
 from app.models import ConsentPurpose, ConsentSource, Member, Rsvp, RsvpStatus
-from app.phones import InvalidNumber, parse_number
+from app.phones import InvalidNumber, dialable, parse_number
 from app.services import audit, erasure, members
 
 PAGE = 200
@@ -73,7 +73,10 @@ def record_consent() -> ResponseReturnValue:
     except ValueError:
         abort(400)
     granted = request.form.get("decision") == "grant"
-    if phone is None or source not in CONSOLE_SOURCES:
+    # A grant is what lets automated texts and calls go: never to a number the line may not
+    # dial (security review H1). A revoke can only stop sends, so any number takes one.
+    refused = granted and phone is not None and not dialable(phone, config().default_region)
+    if phone is None or refused or source not in CONSOLE_SOURCES:
         flash(t("members.bad_number"), "error")
         return redirect(url_for("console.member_list"))
     with db().session() as session:

@@ -26,6 +26,9 @@ from app.prompts import Catalog
 from app.services import callback_alerts, recordings
 
 CODE_LIFETIME = timedelta(days=7)
+# The source of a voice request whose number the caller keyed in (caller ID withheld): a number
+# nobody has shown to be theirs, which the line calls only so often (security review L12).
+KEYED = "keyed"
 # Staff hear that the member of an urgent request keeps writing at most once per window, with
 # the count, however many texts came in it (security review M5).
 CRISIS_ALERT_WINDOW = timedelta(minutes=10)
@@ -40,7 +43,7 @@ class CodeSpaceExhausted(RuntimeError):
 class NewRequest:
     member: Member
     language: str
-    source: str  # voice | sms | crisis | console
+    source: str  # voice | keyed (voice, to a number keyed in) | sms | crisis | console
     urgent: bool = False
     note: str | None = None
     voicemail_ok: bool = False

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Coordinator, Facilitator, Group, GroupFormat
-from app.phones import InvalidNumber, parse_number
+from app.phones import InvalidNumber, dialable, parse_number
 from app.services import meetings, schedules, zips
 
 TOPICS = [
@@ -133,6 +133,16 @@ def phone_number(value: str, region: str) -> str:
         return parse_number(value, region)
     except InvalidNumber:
         raise Invalid("bad_phone", "not a valid phone number") from None
+
+
+def staff_phone(value: str, region: str) -> str:
+    """A facilitator's or coordinator's number: the line texts and calls it on its own, so it
+    must be one the line may dial (SPEC §6; security review H1)."""
+    number = phone_number(value, region)
+    if not dialable(number, region):
+        message = "not a number the line may call or text (another region, premium or short)"
+        raise Invalid("bad_phone", message)
+    return number
 
 
 def zip_place(value: str) -> zips.ZipPlace:
@@ -330,11 +340,12 @@ class Node:
             return None
         return str(value)
 
-    def phone(self, key: str, required: bool = True) -> str | None:
+    def phone(self, key: str, required: bool = True, staff: bool = False) -> str | None:
         value = self.quoted(key, "+14155550123", required)
         if value is None:
             return None
-        return self.checked(key, lambda: phone_number(value, self.source.rules.region))
+        rule = staff_phone if staff else phone_number
+        return self.checked(key, lambda: rule(value, self.source.rules.region))
 
     def mapping(self, key: str) -> Node | None:
         value = self.data.get(key)
@@ -488,7 +499,7 @@ def _languages(node: Node, required: bool) -> list[str]:
 
 def _person(node: Node, keys: set[str]) -> tuple[str | None, str | None, str | None]:
     node.only(keys)
-    return _slug(node, "id", 40), node.text("name", 60), node.phone("phone")
+    return _slug(node, "id", 40), node.text("name", 60), node.phone("phone", staff=True)
 
 
 def _coordinator(node: Node) -> tuple[Node, PersonEntry | None]:

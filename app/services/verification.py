@@ -4,14 +4,18 @@ PIN: 3 wrong tries in one call lock it for 15 minutes; 10 wrong tries in one day
 it is reset with a one-time code. A number that is not a member's gets exactly the answers a
 member with a wrong PIN gets, so nobody learns who is a member by guessing.
 
-One-time codes are 6 digits, live 10 minutes in Redis (only their hash), 3 tries each. Losing
-Redis only means asking for a new code.
+One-time codes are 6 digits, live 10 minutes in Redis, 3 tries each. Redis holds the code's keyed
+hash, to check it, and a sealed copy (``app/sealing.py``), so that asking again sends the same
+code rather than another valid one (review M6) and so that the text or call carrying it is
+rendered at send time: the outbox row never holds the code (review L7). Losing Redis only means
+asking for a new code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Literal
@@ -20,6 +24,7 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
+from app import sealing
 from app.models import Member
 from app.phones import number_hash
 
@@ -29,6 +34,11 @@ FAILURES_PER_DAY = 10
 UNTIL_RESET = timedelta(days=3650)
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 3
+# The texts and calls that carry a code: rendered from the sealed copy when they go out.
+CODE_TEMPLATES = frozenset({"voice.text.code", "voice.call.code"})
+HIDDEN = "••••••"  # what an outbox row keeps in the code's place
+_SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_SEALED = "one-time code"
 
 PinResult = Literal["ok", "wrong", "locked"]
 _hasher = PasswordHasher()
@@ -77,11 +87,34 @@ def _count_failure(member: Member, tries: int, now: datetime) -> PinResult:
 
 
 def issue_code(store: redis.Redis, phone: str, secret: str) -> str:
+    """The number's live code, or a new one: asking again never makes a second valid code, and
+    never makes the first one live longer."""
+    live = live_code(store, phone, secret)
+    if live is not None:
+        return live
     code = f"{secrets.randbelow(1_000_000):06d}"
     key = _code_key(phone, secret)
-    store.hset(key, mapping={"digest": _digest(code, secret), "tries": 0})
+    sealed = sealing.seal(secret, _SEALED, key, code)
+    store.hset(key, mapping={"digest": _digest(code, secret), "tries": 0, "sealed": sealed})
     store.expire(key, int(CODE_LIFETIME.total_seconds()))
     return code
+
+
+def live_code(store: redis.Redis, phone: str, secret: str) -> str | None:
+    """The code still worth sending to ``phone``: alive, and not used up by wrong tries."""
+    key = _code_key(phone, secret)
+    kept = store.hgetall(key)
+    if not kept or int(kept.get(b"tries", 0)) >= CODE_TRIES:
+        return None
+    sealed = kept.get(b"sealed")
+    token = sealed.decode() if isinstance(sealed, bytes) else sealed
+    return sealing.unseal(secret, _SEALED, key, token)
+
+
+def hide_code(body: str) -> str:
+    """A code text as the outbox keeps it: the code replaced, the rest as sent (reconciliation
+    compares a message found at Twilio in the same form)."""
+    return _SIX_DIGITS.sub(HIDDEN, body)
 
 
 def check_code(store: redis.Redis, phone: str, code: str, secret: str) -> bool:

@@ -461,6 +461,20 @@ class InboundMessage(Base):
     reply: Mapped[str | None] = mapped_column(Text)  # the TwiML answered, replayed on retry
 
 
+class HandledSid(Base):
+    """A content-free tombstone of a ``MessageSid`` or ``CallSid`` the line handled (security
+    review M2): a keyed hash and the day it came, nothing else (no number, no content). It
+    outlives erasure and message retention, so a captured webhook replayed after the member's
+    data is gone cannot re-create them; it goes after ``tombstones.HORIZON``."""
+
+    __tablename__ = "handled_sids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # sms | call
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+
+
 class Conversation(Base):
     """SMS conversation state per number, in the database so a restart loses nothing."""
 
@@ -530,6 +544,7 @@ class StaffNoticeKind(enum.StrEnum):
     FACILITATOR_OPTED_OUT = "facilitator_stopped"
     CALLBACK_UNANSWERED = "callback_unanswered"  # escalated to coordinators
     CRISIS_AGAIN = "crisis_again"  # the member of an urgent request keeps writing
+    CALLBACK_UNREACHED = "callback_unreached"  # an urgent request held, its member not reached
     UNCONFIRMED = "unconfirmed_send"  # an unknown send left unresolved (never resent again)
     OTHER = "other"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 
 from app.extensions import config
-from app.webhook_security import is_signed
+from app.webhook_security import unsigned_params
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +18,20 @@ def require_twilio_signature(blueprint: Blueprint) -> None:
     @blueprint.before_request
     def _check_signature() -> Response | None:
         settings = config()
-        if is_signed(request, settings.public_base_url, settings.signing_tokens):
+        unsigned = unsigned_params(request, settings.public_base_url, settings.signing_tokens)
+        if unsigned is not None:
+            g.twilio_unsigned = unsigned
             return None
         log.warning("rejected unsigned webhook path=%s", request.path)
         return Response("invalid signature", status=403, mimetype="text/plain")
+
+
+def signed_param(name: str) -> str | None:
+    """A form parameter the request's signature covers; None when it is absent or was added
+    after signing (``StirVerstat``: a caller is never verified by a field anyone could add)."""
+    if name in g.get("twilio_unsigned", frozenset()):
+        return None
+    return request.form.get(name)
 
 
 # Row ids are INTEGER columns; a larger number in a query string is no row, not a database error.

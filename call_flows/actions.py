@@ -17,12 +17,13 @@ from app.models import (
     ConsentPurpose,
     ConsentSource,
     Meeting,
+    Member,
     OutboxKind,
     OutboxPurpose,
 )
 from app.services import callbacks, limits, members, outbox, reminders
 from call_flows import directory, speaking
-from call_flows.context import STIR_VERIFIED, CallContext
+from call_flows.context import STIR_VERIFIED, CallContext, is_verified, personal_member
 from call_flows.engine import CallState, Utterance
 
 CRISIS_JOIN_WINDOW = timedelta(hours=24)
@@ -30,6 +31,7 @@ CODES_PER_CALL = 2
 # A code or meetings call waits this long: the caller is on the line, and a landline rings busy
 # until they hang up, which the prompt asks them to do first.
 CALL_BACK_AFTER = timedelta(minutes=1)
+CHOSEN_REMINDERS = "reminders_chosen"  # the reminder channel chosen during this call
 
 
 @dataclass
@@ -56,8 +58,11 @@ def run(name: str, ctx: CallContext, state: CallState, arg: str | None) -> Outco
 
 @action
 def start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """Only a verified member skips the language menu: for anyone else, a call that began
+    differently would tell them the number is a member's (security review H2)."""
     state.vars["verified"] = ctx.stir == STIR_VERIFIED and ctx.caller is not None
-    member = ctx.member(state)
+    ctx.member(state)  # a call is activity, verified or not (RETENTION_INACTIVE_MEMBER)
+    member = personal_member(ctx, state)
     if member is not None and member.language and ctx.catalog.has(member.language):
         state.language = member.language
         return Outcome("known", [Utterance("voice.notice")])
@@ -276,14 +281,27 @@ def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     _consent(ctx, number, ConsentPurpose.NOTICES, True)
     reminders.plan(ctx.session, made.rsvp, reminders.ReminderTimes.of(ctx.config), ctx.now)
     state.vars["rsvp_id"] = made.rsvp.id
-    said = [_rsvp_outcome(made.waitlist_position, made.already)]
+    position, already = made.waitlist_position, made.already
+    if already and not is_verified(state):
+        # What anyone else would hear for this meeting: "already signed up" would tell an
+        # unverified caller that this number has an RSVP here (security review H2).
+        position, already = rsvps.newcomer_position(ctx.session, made.rsvp.meeting), False
+    said = [_rsvp_outcome(position, already)]
     group = made.rsvp.meeting.group
-    if group.dial_in_number and made.waitlist_position is None:
+    if group.dial_in_number and position is None:
         number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
         said.append(
             Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})
         )
-    return Outcome("ask" if member.reminder_channel is None else "done", said)
+    return Outcome("ask" if _ask_reminders(state, member) else "done", said)
+
+
+def _ask_reminders(state: CallState, member: Member) -> bool:
+    """A verified member is asked once ever; anyone else, as a new number would be, until they
+    choose during this call."""
+    if is_verified(state):
+        return member.reminder_channel is None
+    return CHOSEN_REMINDERS not in state.vars
 
 
 def _rsvp_outcome(position: int | None, already: bool) -> Utterance:
@@ -303,6 +321,7 @@ def set_reminders(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
         return Outcome("ok")
     member = members.find_or_create(ctx.session, number, state.language)
     member.reminder_channel = ReminderChannel(arg or "none")
+    state.vars[CHOSEN_REMINDERS] = member.reminder_channel.value
     _consent(ctx, number, ConsentPurpose.REMINDERS_SMS, arg == "sms")
     _consent(ctx, number, ConsentPurpose.REMINDERS_CALL, arg == "call")
     return Outcome("call" if arg == "call" else "ok")
@@ -318,8 +337,14 @@ def set_voicemail(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
 
 @action
 def say_reminder_plan(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    member = ctx.member(state)
-    channel = member.reminder_channel.value if member and member.reminder_channel else "none"
+    """A verified member hears their own plan; anyone else the choice made in this call, or
+    none, as a new number would (the stored channel would tell a caller faking the number how
+    its member is reminded)."""
+    member = personal_member(ctx, state)
+    if member is not None:
+        channel = member.reminder_channel.value if member.reminder_channel else "none"
+    else:
+        channel = str(state.vars.get(CHOSEN_REMINDERS, "none"))
     offsets = [_duration(ctx, state, o.amount, o.unit) for o in ctx.config.reminder_offsets]
     spoken = speaking.listing(offsets, ctx.catalog, state.language)
     return Outcome("ok", [Utterance(f"voice.remind.plan_{channel}", {"offsets": spoken})])
@@ -336,7 +361,7 @@ def _duration(ctx: CallContext, state: CallState, amount: int, unit: str) -> str
 @action
 def begin_gate(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     state.vars["after_gate"] = arg
-    return Outcome("verified" if state.vars.get("verified") else "unverified")
+    return Outcome("verified" if is_verified(state) else "unverified")
 
 
 @action
@@ -367,8 +392,14 @@ def check_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
     entered = state.vars.pop("entered", "")
     tries = int(state.vars.get("pin_tries", 0))
-    member = ctx.member(state) if ctx.caller else None
-    result = verification.check_pin(member, entered, tries, ctx.now)
+    if ctx.caller is None:
+        result = verification.check_pin(None, entered, tries, ctx.now)
+    else:
+        member = ctx.member(state)
+        secret = ctx.config.secret_key
+        result = verification.check_pin_of(
+            ctx.redis, member, ctx.caller, entered, tries, ctx.now, secret
+        )
     if result == "ok":
         state.vars["verified"] = True
     else:

@@ -7,31 +7,43 @@ caller number. A number keyed in by a caller who withheld caller ID is kept seal
 dropped; while the state holds it, the state lives ``KEYED_NUMBER_TTL_SECONDS`` after the last
 step, not hours (review L5). Losing the state mid-call starts the caller again at the notice: a
 call is the one thing that cannot be rebuilt from the database, and the notice is the safe place.
+
+A call that has ended is never started again (security review M2): every answered CallSid
+leaves a tombstone in the database and, for a few days, a marker in Redis. A request for a
+tombstoned call with no state is a replay when the marker is there (the call ended) or the
+tombstone is older than the marker's lifetime; it hears a short goodbye, not the menus. Without
+the marker and with a recent tombstone, Redis lost everything mid-call: the notice, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import cache
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from app.prompts import Catalog
-from app.services import answering_machines, audit
+from app.services import answering_machines, audit, tombstones
 from call_flows import actions, engine, hearing, speaking
 from call_flows.context import CallContext, facts
-from call_flows.definitions import APOLOGY, flows
+from call_flows.definitions import APOLOGY, GOODBYE_NODE, flows
 from call_flows.engine import CallState, Turn, Utterance
 from call_flows.nodes import Hangup, Menu, Node, Waiting
 from call_flows.render import Page, render
+
+log = logging.getLogger(__name__)
 
 STATE_TTL_SECONDS = 4 * 60 * 60
 # Every step of a call rewrites its state, and no wait inside a call (a menu, a 2-minute message)
 # comes near this: enough for the call, not for a forgotten copy of a number to linger.
 KEYED_NUMBER_TTL_SECONDS = 20 * 60
 KEYED_VARS = ("typed_number", "callback_number")
+# Longer than any call (state lives 4 hours past the last request), short enough to forget.
+ANSWERED_MARK = timedelta(days=3)
 # What a person does and an answering machine cannot: a key, or words the line understood.
 PERSON_HEARD = frozenset({"key", "data", "crisis", "stop", "topic"})
 NOTICE = "voice.notice"  # not an emergency line, 911, 988 (SPEC §6)
@@ -54,6 +66,10 @@ def answer(
     ctx: CallContext, base_url: str, start_at: str | None = None, **variables: object
 ) -> VoiceResponse:
     """A call's first request: the notice, then the language choice or the main menu."""
+    if _ended_before(ctx):
+        log.info("voice request for an ended call refused")
+        return _goodbye(ctx, base_url)
+    _mark_answered(ctx)
     table = table_for(ctx.catalog)
     state = CallState(vars=dict(variables))
     turn = engine.go(table, state, start_at, []) if start_at else engine.start(table, state)
@@ -100,6 +116,32 @@ def apology(ctx: CallContext, base_url: str) -> VoiceResponse:
     said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in keys]
     page = _page(ctx, CallState(), node, base_url)
     return render(Hangup(APOLOGY, ()), said, [], page)
+
+
+def _ended_before(ctx: CallContext) -> bool:
+    if load_state(ctx) is not None:
+        return False  # a live call: Twilio retrying its first request, answered again
+    seen = tombstones.seen_on(ctx.session, ctx.call_sid, ctx.config.secret_key)
+    if seen is None:
+        return False
+    if ctx.redis.exists(_answered_key(ctx.call_sid)):
+        return True
+    return seen <= (ctx.now - ANSWERED_MARK).date()
+
+
+def _mark_answered(ctx: CallContext) -> None:
+    tombstones.record(ctx.session, tombstones.CALL, ctx.call_sid, ctx.config.secret_key, ctx.now)
+    lasts = int(ANSWERED_MARK.total_seconds())
+    ctx.redis.set(_answered_key(ctx.call_sid), "1", ex=lasts, nx=True)
+
+
+def _goodbye(ctx: CallContext, base_url: str) -> VoiceResponse:
+    """Goodbye in every language: nothing about the caller, not even theirs."""
+    table = table_for(ctx.catalog)
+    node = table[GOODBYE_NODE]
+    assert isinstance(node, Hangup)
+    said = [Utterance(key, language=code) for code in ctx.catalog.languages for key in node.prompts]
+    return render(Hangup(GOODBYE_NODE, ()), said, [], _page(ctx, CallState(), node, base_url))
 
 
 def _known_state(ctx: CallContext) -> CallState | None:
@@ -151,7 +193,15 @@ def _page(ctx: CallContext, state: CallState, node: Waiting, base_url: str) -> P
 def _key(call_sid: str) -> str:
     # Hashed: a CallSid is whatever the request carried, and nothing a request sends may
     # become readable text in Redis (a forged one could be a phone number).
-    return f"phoneline:call:{hashlib.sha256(call_sid.encode()).hexdigest()[:32]}"
+    return f"phoneline:call:{_sid_digest(call_sid)}"
+
+
+def _answered_key(call_sid: str) -> str:
+    return f"phoneline:answered:{_sid_digest(call_sid)}"
+
+
+def _sid_digest(call_sid: str) -> str:
+    return hashlib.sha256(call_sid.encode()).hexdigest()[:32]
 
 
 def load_state(ctx: CallContext) -> CallState | None:

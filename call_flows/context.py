@@ -84,9 +84,12 @@ class CallContext:
 
 
 def facts(ctx: CallContext, state: CallState) -> frozenset[str]:
-    """What is true for this caller right now; menus offer choices by these."""
+    """What is true for this caller right now; menus offer choices by these. Until the caller
+    is verified, the member row is left out: caller ID is easy to fake, and a menu that differs
+    for a member's number would tell whoever presents it that the number is a member's
+    (security review H2)."""
     found: set[str] = set()
-    member = ctx.member(state)
+    member = personal_member(ctx, state)
     if ctx.caller:
         found.add("has_caller_id")
     if ctx.number(state):
@@ -95,13 +98,23 @@ def facts(ctx: CallContext, state: CallState) -> frozenset[str]:
             found.add("can_text")
     if member is not None and member.sms_status is SmsStatus.BLOCKED:
         found.add("sms_blocked")
-    if state.vars.get("verified"):
+    if is_verified(state):
         found.add("verified")
     found |= _position_facts(state)
     found |= {f"topic_{n}" for n in range(1, 5) if state.vars.get(f"topic_{n}")}
     if state.vars.get("phone_count"):
         found.add("has_phone_groups")
     return frozenset(found)
+
+
+def is_verified(state: CallState) -> bool:
+    return bool(state.vars.get("verified"))
+
+
+def personal_member(ctx: CallContext, state: CallState) -> Member | None:
+    """The caller's member row, for what the line may say differently to a member: only once
+    the caller is verified (StirVerstat A on a signed request, the PIN, or a one-time code)."""
+    return ctx.member(state) if is_verified(state) else None
 
 
 def _position_facts(state: CallState) -> set[str]:

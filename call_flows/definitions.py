@@ -25,6 +25,7 @@ CALLBACK = "callback"
 STOP = "gate_stop"
 SILENT_END = "silent_end"
 APOLOGY = "apology"
+GOODBYE_NODE = "goodbye"
 OUTBOUND_REMINDER = "reminder_call"
 OUTBOUND_VOICEMAIL = "reminder_voicemail"  # an answering machine the member allowed
 OUTBOUND_NOTICE = "notice_call"  # a cancel, move or waitlist notice by call
@@ -99,13 +100,13 @@ def _start() -> list[Node]:
             preface=(("sms_blocked", "voice.main.blocked"),),
         ),
         Hangup(SILENT_END, ("voice.callback_offer", GOODBYE)),
-        Hangup("goodbye", (GOODBYE,)),
+        Hangup(GOODBYE_NODE, (GOODBYE,)),
         Menu(
             "anything_else",
             "voice.more.ask",
             (
                 _c("1", "more.main", MAIN, words="voice.words.main"),
-                _c("2", "more.end", "goodbye", words="voice.words.end"),
+                _c("2", "more.end", GOODBYE_NODE, words="voice.words.end"),
             ),
             back=MAIN,
             on_timeout=SILENT_END,

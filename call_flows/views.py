@@ -25,7 +25,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from app.db import utcnow
 from app.extensions import config, db, phoneline, prompts
 from app.phones import caller_number, dialable
-from app.webhooks import missing_params, require_twilio_signature, row_id
+from app.webhooks import missing_params, require_twilio_signature, row_id, signed_param
 from call_flows import callback_call, calls
 from call_flows.context import CallContext
 from call_flows.definitions import (
@@ -68,7 +68,7 @@ def call_context() -> Iterator[CallContext]:
             now=utcnow(),
             call_sid=request.form.get("CallSid", ""),
             caller=caller,
-            stir=request.form.get("StirVerstat"),
+            stir=signed_param("StirVerstat"),
             caller_refused=caller is None and _presented(party, settings.default_region),
         )
 

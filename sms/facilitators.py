@@ -3,7 +3,10 @@ RELEASE, with the Spanish words, and their opt-outs. Member commands are not ava
 a number, and the crisis matcher does not run on it.
 
 Replies name requests by code only. A code that is not open, or not this facilitator's, gets a
-polite refusal that says nothing about the member.
+polite refusal that says nothing about the member. ``LIST`` and ``CLAIM`` reach only the requests
+of the facilitator's groups and languages and those they were alerted about; ``DONE`` closes only
+a request the line has called (an urgent one only once the member answered), and is audited
+(security review M4; app/services/callbacks.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from app.models import (
 )
 from app.prompts import Catalog
 from app.services import (
+    audit,
     callback_alerts,
     callbacks,
     limits,
@@ -138,7 +142,8 @@ def _opted_out(text: Text, keyword: Keyword) -> list[str]:
 
 
 def _list(text: Text) -> str:
-    waiting = [_item(text, r) for r in callbacks.open_requests(text.session, text.now)]
+    reach = callbacks.open_requests(text.session, text.now, text.facilitator)
+    waiting = [_item(text, r) for r in reach]
     mine = [r.code for r in callbacks.held_by(text.session, text.facilitator)]
     none = text.say("none")
     for shown in range(len(waiting), -1, -1):
@@ -161,11 +166,11 @@ def _item(text: Text, request: CallbackRequest) -> str:
 
 def _claim(text: Text, code: str) -> str:
     request = callbacks.open_by_code(text.session, code)
-    if request is None:
+    if request is None or not callbacks.may_take(text.session, request, text.facilitator):
         return text.say("no_such_code", code=code)
     if callbacks.holds(request, text.facilitator):
         return text.say("already_yours", code=code)
-    if not callbacks.claim(text.session, request, text.facilitator, text.now):
+    if not callbacks.claim(text.session, request, text.facilitator, text.now, text.config):
         return text.say("taken_already", code=code)
     callback_alerts.tell_taken(text.session, text.catalog, request, text.now)
     return text.say("claimed", code=code)
@@ -240,7 +245,16 @@ def _done(text: Text, code: str) -> str:
     request = _held(text, code)
     if isinstance(request, str):
         return request
-    callbacks.finish(text.session, request, text.config, text.now)
+    refused = callbacks.closing_refused(request)
+    if refused is not None:
+        return text.say(refused, code=code)
+    reached = request.connected_at is not None
+    if callbacks.finish(text.session, request, text.config, text.now):
+        details = {"urgent": request.urgent, "reached": reached}
+        actor = f"facilitator:{text.facilitator.id}"
+        audit.record(
+            text.session, actor, "callback.done", f"callback:{request.id}", details, text.now
+        )
     return text.say("done", code=code)
 
 

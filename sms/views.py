@@ -1,5 +1,6 @@
-"""The SMS webhook (SPEC §8): signature (the blueprint's gate) → ``MessageSid`` idempotency →
-the handler. Thin: parse, claim, handle, store the reply, render.
+"""The SMS webhook (SPEC §8): signature (the blueprint's gate) → ``MessageSid`` idempotency
+(the inbound record, then the tombstone that outlives it: app/services/tombstones.py) → the
+handler. Thin: parse, claim, handle, store the reply, render.
 
 Replies are the webhook's TwiML, not outbox rows: they are answers to the member's own text,
 which Twilio delivers at once. Any failure still answers a safe reply and logs no content.
@@ -21,7 +22,7 @@ from app import crisis
 from app.db import utcnow
 from app.extensions import config, db, prompts
 from app.phones import caller_number, dialable
-from app.services import inbound
+from app.services import inbound, tombstones
 from app.webhooks import require_params, require_twilio_signature
 from sms.handler import handle
 from sms.turn import Inbound
@@ -66,14 +67,19 @@ def _failed_reply(message: Inbound) -> str:
 
 def _answer(message: Inbound) -> str:
     settings = config()
+    sid, secret = message.message_sid, settings.secret_key
     with db().session() as session:
-        earlier = inbound.recorded_reply(session, message.message_sid)
+        earlier = inbound.recorded_reply(session, sid)
         now = utcnow()
-        if earlier is None and inbound.claim(
-            session, message.message_sid, message.sender, settings.secret_key, now
-        ):
+        if earlier is None and tombstones.seen_on(session, sid, secret) is not None:
+            # Handled once, and its record has gone since (erasure, retention): a replay, as
+            # Twilio itself never retries that late. It must not re-create a forgotten member.
+            log.info("sms replay of a forgotten message ignored sid=%s", sid)
+            return render([])
+        if earlier is None and inbound.claim(session, sid, message.sender, secret, now):
+            tombstones.record(session, tombstones.SMS, sid, secret, now)
             reply = render(handle(session, message, settings, prompts(), now))
-            inbound.store_reply(session, message.message_sid, reply)
+            inbound.store_reply(session, sid, reply)
             return reply
         log.info("sms retry answered from record sid=%s", message.message_sid)
         # A concurrent duplicate lost the insert after the winner committed: read its reply.

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import utcnow
-from app.extensions import db
+from app.extensions import config, db
 from app.models import CallbackRequest, CallbackStatus
 from app.services import callbacks
 from app.simulator import SILENCE, Keys, Talk
@@ -101,7 +101,7 @@ def claimed_request(session, facilitator_phone, voicemail_ok=True, member_phone=
     new = callbacks.NewRequest(member, "en", "voice", voicemail_ok=voicemail_ok)
     request = callbacks.open_request(session, new, timedelta(hours=4))
     facilitator = factories.facilitator(session, facilitator_phone, on_call=False)
-    callbacks.claim(session, request, facilitator, utcnow())
+    callbacks.claim(session, request, facilitator, utcnow(), config())
     session.commit()
     return request
 

@@ -98,8 +98,10 @@ def test_the_message_of_a_member_who_hung_up_is_deleted_when_its_retention_ends(
     (request,) = filed(session)
     assert request.recording is not None  # fetched and kept encrypted for the facilitator
     now = utcnow()
-    callbacks.claim(session, request, factories.facilitator(session, "+14155550123"), now)
-    callbacks.finish(session, request, app.extensions["phoneline"].config, now)
+    config = app.extensions["phoneline"].config
+    callbacks.claim(session, request, factories.facilitator(session, "+14155550123"), now, config)
+    callbacks.start_call(session, request, now)  # the facilitator called: DONE may follow
+    callbacks.finish(session, request, config, now)
     session.commit()
     sweep_once(db(), now + timedelta(days=7, minutes=1))
     assert simulator.store.recordings == {}

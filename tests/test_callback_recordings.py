@@ -9,6 +9,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from app.db import utcnow
+from app.extensions import config as app_config
 from app.extensions import db
 from app.models import CallbackRequest, RecordingDeletion
 from app.services import callbacks, recordings
@@ -42,9 +43,16 @@ def recorded_request(session, simulator, claimed_by=None):
     new = callbacks.NewRequest(member, "en", "voice", recording_sid=recording.sid)
     request = callbacks.open_request(session, new, timedelta(hours=4))
     if claimed_by is not None:
-        callbacks.claim(session, request, claimed_by, utcnow())
+        callbacks.claim(session, request, claimed_by, utcnow(), app_config())
     session.commit()
     return request
+
+
+def close_after_a_call(session, request_id, config, now):
+    """The holder called through the line, then texted DONE."""
+    request = fresh(session).get(CallbackRequest, request_id)
+    callbacks.start_call(session, request, now)
+    assert callbacks.finish(session, request, config, now)
 
 
 def test_the_sweep_fetches_a_finished_recording_and_stores_it_encrypted(session, simulator):
@@ -82,7 +90,7 @@ def test_the_playback_url_works_only_signed_unexpired_and_while_the_request_is_h
     old = recordings.playback_query(SECRET, request.id, now - timedelta(hours=1))
     assert client.get(f"/recordings/{request.id}.wav?{old}").status_code == 404
     config = app.extensions["phoneline"].config
-    callbacks.finish(session, fresh(session).get(CallbackRequest, request.id), config, now)
+    close_after_a_call(session, request.id, config, now)
     session.commit()
     assert client.get(f"/recordings/{request.id}.wav?{query}").status_code == 404
 
@@ -110,7 +118,7 @@ def test_a_closed_requests_recording_is_deleted_here_and_at_twilio_after_retenti
     sweep_once(db())
     now = utcnow()
     config = app.extensions["phoneline"].config
-    callbacks.finish(session, fresh(session).get(CallbackRequest, request.id), config, now)
+    close_after_a_call(session, request.id, config, now)
     session.commit()
     sweep_once(db(), now + timedelta(days=6))
     assert fresh(session).get(CallbackRequest, request.id).recording is not None

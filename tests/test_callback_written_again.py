@@ -44,6 +44,16 @@ def morning(time_machine):
     return time_machine
 
 
+def reached_on_a_call(session):
+    """The holder pressed 1 on the line's call, and the member answered."""
+    from app.services import callbacks
+
+    request = urgent_request(session)
+    callbacks.start_call(session, request, request.claimed_at)
+    callbacks.connected(request, request.claimed_at)
+    session.commit()
+
+
 def sweep_at(moment):
     sweep_once(db(), moment)
 
@@ -114,7 +124,8 @@ def test_it_sends_no_written_again_alert_once_the_request_is_closed(
     code = urgent_request(session).code
     facilitator = Phone(twilio, ANA)
     facilitator.text(f"CLAIM {code}")
-    facilitator.text(f"DONE {code}")
+    reached_on_a_call(session)
+    assert "closed" in facilitator.text(f"DONE {code}")[0]
     before = len(texted(session, ANA))
     sweep_at(MORNING + timedelta(minutes=10))
     assert len(texted(session, ANA)) == before

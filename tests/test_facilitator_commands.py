@@ -153,10 +153,20 @@ def test_release_reopens_it_and_tells_the_others_again(twilio, session, ana):
     assert len([t for t in texted(session, ANA) if "CLAIM" in t]) == 1
 
 
+def the_line_called(session, member_answered=False):
+    """What the masked call does to the request: the holder pressed 1, the member maybe too."""
+    request = request_row(session)
+    callbacks.start_call(session, request, utcnow())
+    if member_answered:
+        callbacks.connected(request, utcnow())
+    session.commit()
+
+
 def test_done_closes_it_and_its_code_is_no_longer_open(twilio, session, ana):
     member_asks(twilio)
     code = request_row(session).code
     ana.text(f"CLAIM {code}")
+    the_line_called(session)
     assert ana.text(f"LISTO {code}") == [f"Gracias. El pedido {code} está cerrado."]
     assert request_row(session).status is CallbackStatus.DONE
     assert ana.text(f"DONE {code}") == [

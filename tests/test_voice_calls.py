@@ -51,19 +51,17 @@ def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
     run_call(twilio, [("2", "remind you by text, 1 day and 2 hours before")], stir=VERIFIED)
 
 
-def _unverified_offer(twilio, caller, known):
-    # A known caller skips the language menu (SPEC §6); the rest must not differ.
-    script = [("2", None), ("1", None), ("2", None)]
-    call = run_call(twilio, script if known else [("1", None), *script], caller=caller)
-    return call.said.split("Main menu", 1)[1]
+def _unverified_offer(twilio, caller):
+    call = run_call(twilio, [("1", None), ("2", None), ("1", None), ("2", None)], caller=caller)
+    return call.said
 
 
 def test_an_unverified_caller_hears_the_same_offer_whether_or_not_they_are_a_member(
     twilio, session
 ):
     _member_with_two_rsvps(session)
-    member_heard = _unverified_offer(twilio, CALLER, known=True)
-    stranger_heard = _unverified_offer(twilio, "+14155550199", known=False)
+    member_heard = _unverified_offer(twilio, CALLER)
+    stranger_heard = _unverified_offer(twilio, "+14155550199")
     assert member_heard == stranger_heard
     assert "We can text or call this phone's number with your meetings" in member_heard
     assert "If this number has meetings with us, they are on the way" in member_heard
@@ -71,8 +69,8 @@ def test_an_unverified_caller_hears_the_same_offer_whether_or_not_they_are_a_mem
 
 def test_the_meetings_text_goes_only_to_a_members_number(twilio, session):
     _member_with_two_rsvps(session)
-    _unverified_offer(twilio, CALLER, known=True)
-    _unverified_offer(twilio, "+14155550199", known=False)
+    _unverified_offer(twilio, CALLER)
+    _unverified_offer(twilio, "+14155550199")
     sent = fresh(session).scalars(select(OutboxItem)).all()
     assert [(o.recipient, o.template) for o in sent] == [(CALLER, "voice.text.meetings")]
 
@@ -83,7 +81,8 @@ def test_a_member_who_enters_their_pin_hears_their_meetings(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    run_call(twilio, [("2", None), ("3", "enter your 4-digit PIN"), ("2468", "Hope Circle")])
+    script = [("1", None), ("2", None), ("3", "enter your 4-digit PIN")]
+    run_call(twilio, [*script, ("2468", "Hope Circle")])
 
 
 def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
@@ -92,7 +91,7 @@ def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    script = [("2", None), ("3", None), ("1111", "did not work"), ("1111", None)]
+    script = [("1", None), ("2", None), ("3", None), ("1111", "did not work"), ("1111", None)]
     run_call(twilio, [*script, ("1111", "try again later"), ("2", "Goodbye")])
 
 
@@ -177,7 +176,8 @@ def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, sessi
 def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, simulator):
     factories.member(session, phone=CALLER, language="en")
     session.commit()
-    script = [("4", None), ("3", "check this is your phone"), ("1", "enter the 6-digit code")]
+    script = [("1", None), ("4", None), ("3", "check this is your phone")]
+    script.append(("1", "enter the 6-digit code"))
 
     def texted_code():
         send_batch([fresh(session).scalars(select(OutboxItem)).one().id])
@@ -243,7 +243,8 @@ def test_a_reminder_call_offers_one_two_and_seven_to_stop(twilio, session):
 def test_a_number_twilio_has_blocked_hears_that_texts_are_off_first(twilio, session):
     factories.member(session, phone=CALLER, language="en", sms_status="blocked")
     session.commit()
-    run_call(twilio, [], greeting="Texts from this line are off. To turn them on, text START.")
+    greeting = "Texts from this line are off. To turn them on, text START."
+    run_call(twilio, [], greeting=greeting, stir=VERIFIED)
 
 
 def test_pound_on_a_menu_doubles_every_wait_for_the_rest_of_the_call(twilio):
@@ -304,7 +305,13 @@ def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, sessio
     session.commit()
     run_call(
         twilio,
-        [("4", None), ("2", None), ("2", "may we leave a voicemail"), ("1", "by phone call")],
+        [
+            ("1", None),
+            ("4", None),
+            ("2", None),
+            ("2", "may we leave a voicemail"),
+            ("1", "by phone call"),
+        ],
     )
     member = fresh(session).scalars(select(Member)).one()
     assert (member.reminder_channel.value, member.voicemail_ok) == ("call", True)
@@ -332,7 +339,7 @@ def test_a_request_twilio_retries_changes_nothing_the_second_time(twilio, sessio
     session.commit()
     url = "/twilio/voice/step?t={}"
     first = twilio.call()
-    for key in ("3", "2"):  # callback, skip the message: now at the voicemail question
+    for key in ("1", "3", "2"):  # English, callback, skip the message: the voicemail question
         turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
         first = twilio.call(url.format(turn), Digits=key)
     turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]

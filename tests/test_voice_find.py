@@ -26,6 +26,7 @@ REPLY = OutboxPurpose.REPLY  # an RSVP also plans its reminders: those rows are 
 # Tuesday November 24, 2026, 12:00 in San Francisco.
 NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 CALLER = "+14155550100"
+VERIFIED = "TN-Validation-Passed-A"
 
 
 def _group(session, zip_code, **fields):
@@ -147,6 +148,7 @@ def test_a_full_group_puts_the_caller_on_the_waitlist_with_their_place(twilio, s
             ),
             ("2", "Goodbye"),
         ],
+        stir=VERIFIED,  # a member whose reminders are already chosen is not asked again
     )
     statuses = fresh(session).scalars(select(Rsvp.status).order_by(Rsvp.id)).all()
     assert statuses == [RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]

@@ -66,15 +66,28 @@ def test_the_chosen_language_is_the_one_spoken_next(twilio, choice, expected):
     run_call(twilio, [(choice, expected)])
 
 
-def test_a_known_caller_hears_the_notice_only_in_their_language_and_no_language_menu(
+def test_a_verified_member_hears_the_notice_only_in_their_language_and_no_language_menu(
     twilio, session
 ):
     factories.member(session, phone="+14155550100", language="es")
     session.commit()
-    said = spoken(twilio.call().data)
+    said = spoken(twilio.call(StirVerstat="TN-Validation-Passed-A").data)
     assert said[0].startswith("No es línea de emergencias")
     assert not any("not an emergency" in s for s in said)
     assert said[1].startswith("Menú principal")
+
+
+@pytest.mark.parametrize("stir", [None, "TN-Validation-Passed-B", "TN-Validation-Failed"])
+def test_an_unverified_member_hears_the_notice_and_language_menu_a_stranger_hears(
+    twilio, session, stir
+):
+    factories.member(session, phone="+14155550100", language="es")
+    session.commit()
+    extra = {"StirVerstat": stir} if stir else {}
+    member = twilio.call(CallSid="CA" + "7" * 32, **extra).data
+    stranger = twilio.call(CallSid="CA" + "8" * 32, From="+14155550199", **extra).data
+    assert member == stranger
+    assert spoken(member)[2:] == ["For English, press 1.", "Para español, oprima 2."]
 
 
 def test_a_missing_call_sid_still_gets_an_apology_and_goodbye(twilio):

@@ -2,6 +2,7 @@ from sqlalchemy import func, select
 
 from app.models import InboundMessage
 from tests.conftest import BASE_URL, LINE_NUMBER
+from tests.twiml_reading import spoken
 
 SMS = {"MessageSid": "SM" + "a" * 32, "From": "+14155550100", "To": LINE_NUMBER, "Body": "hi"}
 
@@ -90,3 +91,50 @@ def test_every_twilio_route_refuses_an_unsigned_request(app, client):
     for rule in routes:
         path = rule.rule.replace("<", "").replace(">", "")
         assert client.post(path, data={"CallSid": "CA1"}).status_code == 403, rule.rule
+
+
+def _member_with_a_meeting(session):
+    from datetime import timedelta
+
+    from app.services import rsvps
+    from tests import factories
+
+    member = factories.member(session, phone="+14155550100", language="en", reminder_channel="sms")
+    group = factories.group(session, name="Hope Circle")
+    meeting = factories.meeting(session, group, starts_in=timedelta(days=2))
+    rsvps.create(session, member, meeting.id, "sms")
+    session.commit()
+
+
+def _call_through(twilio, keys, params, signed_params):
+    """A call's requests, each signed over ``signed_params`` (and that request's Digits)."""
+    from tests.twiml_reading import gathers
+
+    answer = twilio.post("/twilio/voice", params, signed_params=signed_params)
+    for key in keys:
+        path = gathers(answer.data)[0].get("action").removeprefix(BASE_URL)
+        digits = {"Digits": key}
+        answer = twilio.post(path, {**params, **digits}, signed_params={**signed_params, **digits})
+    return " ".join(spoken(answer.data))
+
+
+def test_it_treats_stir_verstat_added_to_a_captured_request_as_an_unverified_caller(
+    twilio, session
+):
+    _member_with_a_meeting(session)
+    call = {"CallSid": "CA" + "5" * 32, "From": "+14155550100", "To": LINE_NUMBER}
+    replayed = {**call, "StirVerstat": "TN-Validation-Passed-A"}
+    heard = _call_through(twilio, ["1", "2"], replayed, signed_params=call)
+    assert "We can text or call this phone's number with your meetings" in heard
+    assert "Hope Circle" not in heard
+
+
+def test_it_trusts_stir_verstat_that_the_signature_covers(twilio, session):
+    _member_with_a_meeting(session)
+    call = {
+        "CallSid": "CA" + "6" * 32,
+        "From": "+14155550100",
+        "To": LINE_NUMBER,
+        "StirVerstat": "TN-Validation-Passed-A",
+    }
+    assert "Hope Circle" in _call_through(twilio, ["2"], call, signed_params=call)

@@ -58,7 +58,7 @@ def claim_callback(request_id: int) -> ResponseReturnValue:
         if person is None or not person.active:
             abort(400)
         act = callback_queue.give if g.user.role == COORDINATOR else callback_queue.claim
-        if act(session, row, person, prompts(), utcnow()):
+        if act(session, row, person, prompts(), utcnow(), config()):
             details = {"facilitator": person.id}
             audit.record(session, g.user.email, "callback.assign", f"callback:{row.id}", details)
             flash(t("callbacks.assigned", code=row.code), "done")

@@ -111,6 +111,24 @@ def tell_coordinators(
     )
 
 
+def tell_unreached(
+    session: Session, catalog: Catalog, request: CallbackRequest, now: datetime
+) -> None:
+    """An urgent request has been held for ``CALLBACK_ESCALATE_URGENT`` and its member has not
+    answered a call: coordinators are told at once, so a claim alone never silences it."""
+    staff.note(
+        session,
+        StaffNoticeKind.CALLBACK_UNREACHED,
+        f"callback:{request.id}:unreached:{_round_stamp(request)}",
+        text="staff.callback_unreached",
+        params={"code": request.code, "member_language": request.language},
+        urgent=True,
+        languages=catalog.languages,
+        now=now,
+        callback_id=request.id,
+    )
+
+
 def written_again(
     session: Session, catalog: Catalog, request: CallbackRequest, now: datetime
 ) -> None:

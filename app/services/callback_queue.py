@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from app.config import Config
 from app.models import (
     OPEN_CALLBACK_STATES,
     CallbackRequest,
@@ -66,30 +67,42 @@ def may_see(session: Session, request_id: int, facilitator_id: int | None) -> bo
 
 
 def claim(
-    session: Session, request: CallbackRequest, person: Facilitator, catalog: Catalog, now: datetime
+    session: Session,
+    request: CallbackRequest,
+    person: Facilitator,
+    catalog: Catalog,
+    now: datetime,
+    config: Config,
 ) -> bool:
     """As ``CLAIM <code>``: True when this facilitator got it; the others are told it is taken."""
-    if not callbacks.claim(session, request, person, now):
+    if not callbacks.claim(session, request, person, now, config):
         return False
     callback_alerts.tell_taken(session, catalog, request, now)
     return True
 
 
 def give(
-    session: Session, request: CallbackRequest, person: Facilitator, catalog: Catalog, now: datetime
+    session: Session,
+    request: CallbackRequest,
+    person: Facilitator,
+    catalog: Catalog,
+    now: datetime,
+    config: Config,
 ) -> bool:
     """A coordinator gives a request to a facilitator: an open one is claimed for them, a claimed
-    one (not yet called) changes hands. The new holder is texted the code."""
+    one (not yet called) changes hands, and an urgent one's time to reach the member starts
+    again for the new holder. The new holder is texted the code."""
     if request.status is CallbackStatus.OPEN:
-        won = claim(session, request, person, catalog, now)
+        won = claim(session, request, person, catalog, now, config)
     else:
+        unreached = now + callbacks.escalate_after(config, urgent=True) if request.urgent else None
         result = session.execute(
             update(CallbackRequest)
             .where(
                 CallbackRequest.id == request.id,
                 CallbackRequest.status == CallbackStatus.CLAIMED,
             )
-            .values(claimed_by_id=person.id, claimed_at=now)
+            .values(claimed_by_id=person.id, claimed_at=now, next_escalation_at=unreached)
             .execution_options(synchronize_session=False)
         )
         session.refresh(request)

@@ -1,7 +1,13 @@
 """Callback requests and their codes (SPEC §10): open → claimed → called → done, or expired;
 a release gives a claimed request back (``released_at``) and it is open again for others, so the
 member is still called. Every transition is timed on the row and made with a conditional
-update, so two facilitators claiming at once cannot both win."""
+update, so two facilitators claiming at once cannot both win.
+
+No facilitator can make a request go away without calling (security review M4): a facilitator
+sees and takes only the requests of their groups, their languages and those they were alerted
+about; ``DONE`` needs a call placed through the line, and for an urgent request a call the member
+answered; an urgent request held for ``CALLBACK_ESCALATE_URGENT`` without the member being
+reached goes to coordinators."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +26,9 @@ from app.models import (
     CallbackRequest,
     CallbackStatus,
     Facilitator,
+    GroupFacilitator,
     Member,
+    OutboxItem,
 )
 from app.prompts import Catalog
 from app.services import callback_alerts, recordings
@@ -29,6 +37,7 @@ CODE_LIFETIME = timedelta(days=7)
 # The source of a voice request whose number the caller keyed in (caller ID withheld): a number
 # nobody has shown to be theirs, which the line calls only so often (security review L12).
 KEYED = "keyed"
+HELD = (CallbackStatus.CLAIMED, CallbackStatus.CALLED)
 # Staff hear that the member of an urgent request keeps writing at most once per window, with
 # the count, however many texts came in it (security review M5).
 CRISIS_ALERT_WINDOW = timedelta(minutes=10)
@@ -189,7 +198,8 @@ def expire_overdue(
 
 
 def escalate_due(session: Session, config: Config, catalog: Catalog, now: datetime) -> int:
-    """Open requests nobody claimed in time go one step up (``ix_callback_escalation``)."""
+    """Open requests nobody claimed in time go one step up (``ix_callback_escalation``); urgent
+    ones held that long without the member being reached go to coordinators."""
     rows = session.scalars(
         select(CallbackRequest)
         .where(
@@ -204,6 +214,20 @@ def escalate_due(session: Session, config: Config, catalog: Catalog, now: dateti
         callback_alerts.escalate(session, catalog, row, now)
         if row.next_escalation_at is not None:
             row.next_escalation_at = now + escalate_after(config, row.urgent)
+    return len(rows) + _escalate_held_unreached(session, catalog, now)
+
+
+def _escalate_held_unreached(session: Session, catalog: Catalog, now: datetime) -> int:
+    rows = session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.status.in_(HELD), CallbackRequest.next_escalation_at <= now)
+        .order_by(CallbackRequest.next_escalation_at)
+        .limit(200)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        callback_alerts.tell_unreached(session, catalog, row, now)
+        row.next_escalation_at = None  # once per claim: the console shows it from then on
     return len(rows)
 
 
@@ -211,19 +235,61 @@ def escalate_due(session: Session, config: Config, catalog: Catalog, now: dateti
 
 
 def claim(
-    session: Session, request: CallbackRequest, facilitator: Facilitator, now: datetime
+    session: Session,
+    request: CallbackRequest,
+    facilitator: Facilitator,
+    now: datetime,
+    config: Config,
 ) -> bool:
-    """True when this facilitator got it; False when someone else was first."""
-    won = _move(
+    """True when this facilitator got it; False when someone else was first. An urgent one
+    goes to coordinators if its member is not reached within ``CALLBACK_ESCALATE_URGENT``: a
+    claim cannot silence a crisis callback."""
+    unreached = now + escalate_after(config, urgent=True) if request.urgent else None
+    return _move(
         session,
         request,
         (CallbackStatus.OPEN,),
         status=CallbackStatus.CLAIMED,
         claimed_by_id=facilitator.id,
         claimed_at=now,
-        next_escalation_at=None,
+        next_escalation_at=unreached,
     )
-    return won
+
+
+def in_reach_of(facilitator: Facilitator) -> ColumnElement[bool]:
+    """The requests a facilitator may list and claim by text: those of their groups, in their
+    languages, alerted to them (which, as a request escalates, grows to everyone on call), and
+    their own."""
+    alerted = select(OutboxItem.callback_id).where(
+        OutboxItem.facilitator_id == facilitator.id,
+        OutboxItem.template.in_(callback_alerts.ALERT_TEMPLATES),
+    )
+    groups = select(GroupFacilitator.group_id).where(
+        GroupFacilitator.facilitator_id == facilitator.id
+    )
+    return or_(
+        CallbackRequest.id.in_(alerted),
+        CallbackRequest.group_id.in_(groups),
+        CallbackRequest.language.in_(list(facilitator.languages or [])),
+        CallbackRequest.claimed_by_id == facilitator.id,
+    )
+
+
+def may_take(session: Session, request: CallbackRequest, facilitator: Facilitator) -> bool:
+    found = session.scalar(
+        select(CallbackRequest.id).where(CallbackRequest.id == request.id, in_reach_of(facilitator))
+    )
+    return found is not None
+
+
+def closing_refused(request: CallbackRequest) -> str | None:
+    """Why the holder may not close it yet: ``not_called`` until the line has placed their
+    call, ``not_reached`` for an urgent request until the member has answered one."""
+    if request.status is not CallbackStatus.CALLED:
+        return "not_called"
+    if request.urgent and request.connected_at is None:
+        return "not_reached"
+    return None
 
 
 def start_call(session: Session, request: CallbackRequest, now: datetime) -> bool:
@@ -238,8 +304,9 @@ def start_call(session: Session, request: CallbackRequest, now: datetime) -> boo
 
 
 def connected(request: CallbackRequest, now: datetime) -> None:
-    """The member pressed 1 on the screen."""
+    """The member pressed 1 on the screen: reached, so nobody need be told otherwise."""
     request.connected_at = now
+    request.next_escalation_at = None
 
 
 def answered_last_call(request: CallbackRequest) -> bool:
@@ -251,12 +318,16 @@ def answered_last_call(request: CallbackRequest) -> bool:
 
 
 def finish(session: Session, request: CallbackRequest, config: Config, now: datetime) -> bool:
+    """Closed by its holder, only when ``closing_refused`` has nothing to say."""
+    if closing_refused(request) is not None:
+        return False
     return _move(
         session,
         request,
-        (CallbackStatus.CLAIMED, CallbackStatus.CALLED),
+        (CallbackStatus.CALLED,),
         status=CallbackStatus.DONE,
         done_at=now,
+        next_escalation_at=None,
         recording_purge_at=_purge_at(request, config, now),
     )
 
@@ -308,12 +379,18 @@ def _purge_at(request: CallbackRequest, config: Config, now: datetime) -> dateti
     return now + config.retention_recordings.elapsed if request.recording_sid else None
 
 
-def open_requests(session: Session, now: datetime, limit: int = 100) -> list[CallbackRequest]:
-    """Unclaimed requests, urgent first, then oldest."""
+def open_requests(
+    session: Session, now: datetime, facilitator: Facilitator, limit: int = 100
+) -> list[CallbackRequest]:
+    """Unclaimed requests within this facilitator's reach, urgent first, then oldest."""
     return list(
         session.scalars(
             select(CallbackRequest)
-            .where(CallbackRequest.status == CallbackStatus.OPEN, CallbackRequest.expires_at > now)
+            .where(
+                CallbackRequest.status == CallbackStatus.OPEN,
+                CallbackRequest.expires_at > now,
+                in_reach_of(facilitator),
+            )
             .order_by(CallbackRequest.urgent.desc(), CallbackRequest.created_at)
             .limit(limit)
         )

@@ -8,6 +8,8 @@ broadcasts lose their texts. Twilio's copy of each message is queued for deletio
 Members inactive ``RETENTION_INACTIVE_MEMBER`` are forgotten as on request, unless they still
 have a meeting ahead or a callback request open. Recordings have their own clock
 (app/services/recordings.py). The consent ledger and the audit log stay: they hold no content.
+Tombstones of handled SIDs (app/services/tombstones.py) outlive all of this, and go after their
+own, much longer, horizon.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from app.models import (
     Rsvp,
     RsvpStatus,
 )
-from app.services import erasure, twilio_deletions
+from app.services import erasure, tombstones, twilio_deletions
 
 BATCH = 200
 # What is still pending or in flight keeps its content; rows Twilio accepted or that ended lose
@@ -73,6 +75,7 @@ def run_batch(
         "inactive members deleted": forget_inactive(
             session, now - policy.inactive_member, now, policy.secret, limit
         ),
+        "tombstones deleted": tombstones.forget_old(session, now, limit),
     }
 
 

@@ -130,6 +130,15 @@ def fill_free_seats(session: Session, meeting_id: int, now: datetime) -> list[Rs
     return promoted
 
 
+def newcomer_position(session: Session, meeting: Meeting) -> int | None:
+    """What a new RSVP to this meeting would get now, as ``create`` decides it: None for a
+    seat, else its place on the waitlist."""
+    capacity = seats_of(meeting)
+    if capacity is None or _count(session, meeting.id, RsvpStatus.CONFIRMED) < capacity:
+        return None
+    return _count(session, meeting.id, RsvpStatus.WAITLISTED) + 1
+
+
 def waitlist_position(session: Session, rsvp: Rsvp) -> int | None:
     if rsvp.status is not RsvpStatus.WAITLISTED:
         return None

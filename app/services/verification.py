@@ -1,8 +1,10 @@
 """Proving a caller is the member (SPEC §7.5, §7.7): the PIN and the one-time code.
 
 PIN: 3 wrong tries in one call lock it for 15 minutes; 10 wrong tries in one day lock it until
-it is reset with a one-time code. A number that is not a member's gets exactly the answers a
-member with a wrong PIN gets, so nobody learns who is a member by guessing.
+it is reset with a one-time code. A number that is not a member's, or whose member has no PIN,
+gets exactly the answers a member with a wrong PIN gets, locks included: its locks are kept in
+Redis under the number's keyed hash, so a later call cannot tell a member's locked PIN from a
+stranger's "wrong" (security review H2).
 
 One-time codes are 6 digits, live 10 minutes in Redis, 3 tries each. Redis holds the code's keyed
 hash, to check it, and a sealed copy (``app/sealing.py``), so that asking again sends the same
@@ -42,6 +44,24 @@ _SEALED = "one-time code"
 
 PinResult = Literal["ok", "wrong", "locked"]
 _hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("no PIN on this number")
+
+
+def check_pin_of(
+    store: redis.Redis,
+    member: Member | None,
+    phone: str,
+    pin: str,
+    tries_this_call: int,
+    now: datetime,
+    secret: str,
+) -> PinResult:
+    """The PIN check a caller gets: the member's own PIN when there is one, else the same
+    answers and locks, held for the number in Redis."""
+    if member is not None and member.pin_hash is not None:
+        return check_pin(member, pin, tries_this_call, now)
+    _matches(_DUMMY_HASH, pin)  # as long as checking a real PIN takes
+    return _NumberLock(store, phone, secret).check(tries_this_call, now)
 
 
 def set_pin(member: Member, pin: str) -> None:
@@ -63,6 +83,42 @@ def check_pin(member: Member | None, pin: str, tries_this_call: int, now: dateti
         member.pin_failures = 0
         return "ok"
     return _count_failure(member, tries_this_call + 1, now)
+
+
+class _NumberLock:
+    """The lock-outs of ``_count_failure`` for a number without a PIN."""
+
+    def __init__(self, store: redis.Redis, phone: str, secret: str) -> None:
+        self.store = store
+        self.key = f"phoneline:pinlock:{number_hash(phone, secret)}"
+
+    def check(self, tries_this_call: int, now: datetime) -> PinResult:
+        if tries_this_call >= TRIES_PER_CALL:
+            return "locked"
+        kept = {_text(k): _text(v) for k, v in self.store.hgetall(self.key).items()}
+        if float(kept.get("locked_until", 0)) > now.timestamp():
+            return "locked"
+        failures = int(kept.get("failures", 0)) if kept.get("day") == now.date().isoformat() else 0
+        failures += 1
+        locked_for = None
+        if failures >= FAILURES_PER_DAY:
+            locked_for = UNTIL_RESET
+        elif tries_this_call + 1 >= TRIES_PER_CALL:
+            locked_for = CALL_LOCK
+        self._keep(now, failures, locked_for)
+        return "wrong" if locked_for is None else "locked"
+
+    def _keep(self, now: datetime, failures: int, locked_for: timedelta | None) -> None:
+        until = (now + locked_for).timestamp() if locked_for else 0
+        kept: list[str | int | float] = ["day", now.date().isoformat()]
+        kept += ["failures", failures, "locked_until", until]
+        self.store.hset(self.key, items=kept)
+        lasts = max(locked_for or timedelta(0), timedelta(days=1))
+        self.store.expire(self.key, int(lasts.total_seconds()))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _matches(pin_hash: str, pin: str) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Exists
 
 from app.config import Config
+from app.db import erased
 from app.models import (
     OPEN_CALLBACK_STATES,
     Broadcast,
@@ -64,7 +65,7 @@ def run_batch(
 ) -> dict[str, int]:
     """One batch of each kind of work; call again until every count is 0."""
     before = now - policy.messages
-    return {
+    counts = {
         "outbound messages emptied": empty_outbox(session, before, now, limit),
         "inbound messages deleted": delete_inbound(session, before, now, limit),
         "conversations deleted": delete_conversations(session, before, limit),
@@ -74,6 +75,9 @@ def run_batch(
             session, now - policy.inactive_member, now, policy.secret, limit
         ),
     }
+    if any(counts.values()):
+        erased(session)
+    return counts
 
 
 def empty_outbox(session: Session, before: datetime, now: datetime, limit: int) -> int:

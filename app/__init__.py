@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import redis
 from flask import Flask
 from rq import Queue
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import outbox_kick
 from app.config import load_config
@@ -19,6 +20,7 @@ from app.db import make_database
 from app.embedded_redis import EmbeddedRedis
 from app.extensions import QUEUE_NAMES, Phoneline
 from app.gateway import Gateway
+from app.headers import security_headers
 from app.prompts import load_catalog
 from app.services import zips
 
@@ -40,10 +42,20 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, serving: bool = Tr
         SESSION_COOKIE_SECURE=_secure_cookies(config),
         SESSION_COOKIE_NAME="phoneline_console",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie's own expiry does not slide either; the session's age is checked on the
+        # server from its sign-in time (app/console/security.py).
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["phoneline"] = _bind_services(config)
+    if config.trusted_proxies:
+        # Only the client's address (the sign-in limit counts by it). Scheme and host stay as
+        # they came: webhook signatures are checked against PUBLIC_BASE_URL, never the Host.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.trusted_proxies, x_proto=0, x_host=0
+        )
     _register_blueprints(app)
+    app.after_request(security_headers)
     if serving:
         zips.load_table()  # else a web worker's first ZIP search waits for it (seconds, loaded)
     return app

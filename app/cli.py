@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import WSGIRequestHandler
 
 from app.config import ConfigError
 from app.extensions import phoneline
@@ -106,6 +107,14 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     env = {**os.environ, "PHONELINE_PORT": str(port)}
     app = create_app({"PORT": port})
     settings = phoneline(app).config
+    if settings.is_production:
+        # Werkzeug's server is not built to face the internet; the Procfile's web line is.
+        click.echo(
+            "error: serve is the development server; in production run the Procfile's web "
+            "(gunicorn) and worker lines",
+            err=True,
+        )
+        sys.exit(1)
     click.echo(f"serving {settings.public_base_url} (voice: /twilio/voice, sms: /twilio/sms)")
     # SIGTERM (from a process manager or a test) unwinds like Ctrl-C, so the worker child is
     # stopped and the embedded Redis is released instead of being orphaned.
@@ -113,7 +122,31 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     if simulator := start_beside(app, env):  # development with placeholder credentials only
         click.echo(f"Twilio API simulator (no real texts or calls): {simulator.url}")
     with _children(env, [] if no_worker else [[sys.executable, "-m", "app.cli", "worker"]]):
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        run_simple(
+            host,
+            port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            use_debugger=False,
+            request_handler=PathOnlyLog,
+        )
+
+
+class PathOnlyLog(WSGIRequestHandler):
+    """The access log names the path, never the query: a recording link's signature (and any
+    parameter a form might carry) stays out of the terminal and its scrollback."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        full = getattr(self, "path", None)
+        if full is None:  # a request line too broken to parse: say only that
+            self.log("info", '"-" %s %s', code, size)
+            return
+        self.path = full.split("?", 1)[0]
+        try:
+            super().log_request(code, size)
+        finally:
+            self.path = full
 
 
 @contextmanager

@@ -6,8 +6,10 @@ variable, so a deployment fails at start-up instead of at 21:00 when the first r
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -22,6 +24,12 @@ PLACEHOLDER_AUTH_TOKEN = "dev-auth-token-not-secret"  # noqa: S105 - a documente
 DEV_PHONE_NUMBER = "+15005550006"
 TWILIO_API = "https://api.twilio.com"
 DEFAULT_PORT = 5000
+# SECRET_KEY keys the consent ledger's hashes, recording encryption, playback links and console
+# sessions: 32 random bytes, e.g. ``python -c 'import secrets; print(secrets.token_hex(32))'``
+# (see ``secret_bits`` for how that is told from a typed value).
+MIN_SECRET_BITS = 170
+# Twilio's auth tokens are 32 hex characters; anything shorter is a placeholder or a typo.
+MIN_AUTH_TOKEN = 32
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -107,6 +115,7 @@ class Config:
     twilio_lookup: bool
     secret_key: str
     port: int = DEFAULT_PORT
+    trusted_proxies: int = 0
     extras: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -173,6 +182,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path, port: int | Non
         twilio_lookup=_flag(environ, "TWILIO_LOOKUP"),
         secret_key=environ.get("SECRET_KEY") or _instance_secret(instance_path, env),
         port=port,
+        trusted_proxies=_int(environ, "TRUSTED_PROXIES", 0, minimum=0),
     )
     if config.is_production:
         _refuse_unsafe_production(config, environ)
@@ -322,8 +332,24 @@ def _refuse_unsafe_production(config: Config, environ: Mapping[str, str]) -> Non
         ),
         (
             "TWILIO_AUTH_TOKEN",
-            config.auth_token == PLACEHOLDER_AUTH_TOKEN,
-            "set the real auth token",
+            _weak_token(config.auth_token),
+            "set the real auth token (32 characters, from the Twilio console)",
+        ),
+        (
+            "TWILIO_AUTH_TOKEN_SECONDARY",
+            config.auth_token_secondary is not None and _weak_token(config.auth_token_secondary),
+            "the documented development token or a short value: anyone could sign webhooks",
+        ),
+        (
+            "SECRET_KEY",
+            secret_bits(config.secret_key) < MIN_SECRET_BITS,
+            "give at least 32 random bytes, e.g. the output of "
+            "python -c 'import secrets; print(secrets.token_hex(32))'",
+        ),
+        (
+            "SECRET_KEY",
+            config.secret_key in config.signing_tokens,
+            "must differ from the Twilio auth tokens",
         ),
         (
             "PUBLIC_BASE_URL",
@@ -346,3 +372,18 @@ def _refuse_unsafe_production(config: Config, environ: Mapping[str, str]) -> Non
     for name, bad, why in checks:
         if bad:
             raise ConfigError(f"{name}: refused in production: {why}")
+
+
+def _weak_token(token: str) -> bool:
+    return token == PLACEHOLDER_AUTH_TOKEN or len(token.strip()) < MIN_AUTH_TOKEN
+
+
+def secret_bits(value: str) -> float:
+    """An estimate of the randomness a secret holds: its length times the Shannon entropy of its
+    own characters. It cannot prove randomness; it tells a generated key from a typed, short or
+    repeated one. 32 random bytes written by ``secrets.token_hex(32)`` or ``token_urlsafe(32)``
+    always clear ``MIN_SECRET_BITS`` (at least 180 in 100,000 draws); 16 bytes never do (at
+    most 128), nor do "kkkk…" (0) or "bench-secret-5555…" (82)."""
+    value = value.strip()
+    counts = Counter(value)
+    return -sum(n * math.log2(n / len(value)) for n in counts.values())

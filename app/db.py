@@ -62,13 +62,46 @@ class Database:
         self.engine.dispose()
 
 
+ERASED = "phoneline.erased"
+CHECKPOINT_BUSY_MS = 2000
+
+
+def erased(session: Session) -> None:
+    """Personal data was deleted in this unit of work: on SQLite, once it commits, the
+    write-ahead log (which still holds the pages as they were) is folded into the database and
+    emptied. PostgreSQL needs nothing here (production only runs on it)."""
+    session.info[ERASED] = True
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Best effort, and brief: a reader that holds an old snapshot for longer than
+    ``CHECKPOINT_BUSY_MS`` leaves the log as it is until the next erasure or SQLite's own
+    checkpoint (a member's reply must not wait on it)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+    finally:
+        connection.close()
+
+
 def make_database(url: str, *, immediate: bool = True) -> Database:
     """``immediate=False`` is for a test's arranging-and-asserting session on SQLite: it only
     takes the write lock when it writes, so it never blocks the app under test while it reads."""
     engine = create_engine(url, **_engine_options(url))
+    sessions = sessionmaker(engine, expire_on_commit=False)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, immediate)
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+        @event.listens_for(sessions, "after_commit")
+        def _after_commit(session: Session) -> None:
+            if session.info.pop(ERASED, False):
+                checkpoint_wal(engine)
+
+    return Database(engine, sessions)
 
 
 # A PostgreSQL that accepts connections and never answers (hung, or a half-open network path)
@@ -107,6 +140,9 @@ def _configure_sqlite(engine: Engine, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros, not left in free pages for anyone who reads
+        # the file (a member's erased number, a code text); see also ``erased``.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

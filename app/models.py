@@ -281,6 +281,9 @@ class CallbackRequest(Base):
             sqlite_where=text("note IS NOT NULL"),
             postgresql_where=text("note IS NOT NULL"),
         ),
+        # SQLite would otherwise hand a deleted request's id to the next one, and anything still
+        # naming the old id (a recording link, a console page) would reach the new member's.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -519,6 +522,10 @@ class User(Base):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session cookie's check: raising it ends every session of this account at
+    # once (sign-out, a new password, disabling), which a signed cookie alone cannot do.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -141,7 +141,7 @@ def _message(leg: Leg) -> None:
         finish_on_key="",
     )
     if request.recording is not None:
-        query = recordings.playback_query(ctx.config.secret_key, request.id, ctx.now)
+        query = recordings.playback_query(ctx.config.secret_key, request, ctx.now)
         node.play(f"{leg.base}/recordings/{request.id}.wav?{query}")
     else:
         language = request.language if ctx.catalog.has(request.language) else "en"

@@ -84,10 +84,11 @@ def test_the_playback_url_works_only_signed_unexpired_and_while_the_request_is_h
     request = recorded_request(session, simulator, claimed_by=ana)
     sweep_once(db())
     now = utcnow()
-    query = recordings.playback_query(SECRET, request.id, now)
+    request = fresh(session).get(CallbackRequest, request.id)
+    query = recordings.playback_query(SECRET, request, now)
     assert client.get(f"/recordings/{request.id}.wav?{query}").data == SILENT_WAV
     assert client.get(f"/recordings/{request.id}.wav?{query}x").status_code == 404
-    old = recordings.playback_query(SECRET, request.id, now - timedelta(hours=1))
+    old = recordings.playback_query(SECRET, request, now - timedelta(hours=1))
     assert client.get(f"/recordings/{request.id}.wav?{old}").status_code == 404
     config = app.extensions["phoneline"].config
     close_after_a_call(session, request.id, config, now)

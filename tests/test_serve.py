@@ -123,3 +123,38 @@ def test_stopping_serve_stops_its_worker_and_the_embedded_redis(served):
     output = (instance.parent / "serve.log").read_text()
     assert "Worker" in output or "worker" in output
     assert not (instance / "redis" / "redis.sock").exists()
+
+
+def test_the_served_lines_request_log_names_paths_never_their_query(served):
+    base, _, instance = served
+    try:
+        urllib.request.urlopen(f"{base}/recordings/7.wav?e=1&s=f00dfeed", timeout=10)  # noqa: S310
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+    log = (instance.parent / "serve.log").read_text()
+    assert "/recordings/7.wav" in log and "f00dfeed" not in log and "e=1" not in log
+
+
+def test_serve_refuses_to_run_in_production(tmp_path: Path):
+    env = {
+        **os.environ,
+        "PHONELINE_ENV": "production",
+        "PHONELINE_INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": "postgresql+psycopg://line@127.0.0.1:9/line",
+        "REDIS_URL": "redis://127.0.0.1:9/0",
+        "TWILIO_ACCOUNT_SID": "AC" + "c4" * 16,
+        "TWILIO_AUTH_TOKEN": "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+        "TWILIO_PHONE_NUMBER": "+14155550100",
+        "PUBLIC_BASE_URL": "https://line.example.org",
+        "SECRET_KEY": "9c2f4a6e8b0d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a",
+    }
+    env.pop("TWILIO_API_BASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "serve is the development server" in done.stderr

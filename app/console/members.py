@@ -17,13 +17,19 @@ PAGE = 200
 CONSOLE_SOURCES = (ConsentSource.PAPER, ConsentSource.VERBAL)
 
 
-@blueprint.route("/members")
+@blueprint.route("/members", methods=["GET", "POST"])
 @security.coordinators
 def member_list() -> ResponseReturnValue:
-    query = request.args.get("q", "").strip()
+    # A search is a POST: a number in the address would be written to the proxy's and the
+    # platform's access logs and kept in the browser's history. GET lists the newest members.
+    query = request.form.get("q", "").strip() if request.method == "POST" else ""
     with db().session() as session:
-        found = _search(session, query)
+        found, by = _search(session, query)
         live = _live_rsvps(session, [m.id for m in found])
+        if by is not None:
+            audit.record(
+                session, g.user.email, "member.search", None, {"by": by, "found": len(found)}
+            )
         session.expunge_all()
     return render_template(
         "console/members.html",
@@ -35,16 +41,20 @@ def member_list() -> ResponseReturnValue:
     )
 
 
-def _search(session: Session, query: str) -> list[Member]:
-    """By the whole number (any format), or by its last four digits; else the newest."""
+def _search(session: Session, query: str) -> tuple[list[Member], str | None]:
+    """By the whole number (any format), or by its last four digits; else the newest. Also
+    says which kind of look-up it was, for the audit log (never the digits)."""
     statement = select(Member).order_by(Member.last_active_at.desc()).limit(PAGE)
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) == 4 and len(query) <= 6:
-        return list(session.scalars(statement.where(Member.phone.like(f"%{digits}"))))
+        found = session.scalars(statement.where(Member.phone.like(f"%{digits}")))
+        return list(found), "last_four"
     if query:
         phone = _number(query)
-        return list(session.scalars(statement.where(Member.phone == phone))) if phone else []
-    return list(session.scalars(statement))
+        if phone is None:
+            return [], "number"
+        return list(session.scalars(statement.where(Member.phone == phone))), "number"
+    return list(session.scalars(statement)), None
 
 
 def _number(text: str) -> str | None:

@@ -36,6 +36,15 @@ def cells(report: MonthlyReport) -> list[list[str]]:
     return rows
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (a group named
+# =HYPERLINK(...) would become a link, or worse); a leading apostrophe makes it plain text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def _load(month: date) -> MonthlyReport:
     with db().session() as session:
         report = stats.monthly_report(session, month)
@@ -65,8 +74,8 @@ def monthly_report_csv(month: str) -> ResponseReturnValue:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["group", "language", *REPORT_COLUMNS])
-    writer.writerows(cells(report))
-    writer.writerow([t("report.all_groups"), "*", "opt_outs", stats.shown(report.opt_outs)])
+    writer.writerows([inert(cell) for cell in row] for row in cells(report))
+    writer.writerow([inert(t("report.all_groups")), "*", "opt_outs", stats.shown(report.opt_outs)])
     filename = f"phoneline-report-{month}.csv"
     return Response(
         out.getvalue(),

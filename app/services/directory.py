@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from sqlalchemy import select
@@ -419,6 +420,9 @@ _DATE_LIKE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b")
 def _load(text: str, source: Source) -> Node | None:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
+    if (line := _first_anchor_line(text)) is not None:
+        source.fail(Problem("file", line, ANCHORS_REFUSED))
+        return None
     try:
         data = yaml.load(text)
     except MarkedYAMLError as error:
@@ -441,6 +445,24 @@ def _load(text: str, source: Source) -> Node | None:
         source.fail(Problem("file", 1, "write coordinators:, facilitators: and groups: lists"))
         return None
     return Node(data, "", source)
+
+
+ANCHORS_REFUSED = (
+    "anchors and aliases (&name, *name, <<:) are not allowed here: write each entry out in full"
+)
+
+
+def _first_anchor_line(text: str) -> int | None:
+    """The line of the first anchor or alias, read from the parser's events (one pass, no
+    building): a few hundred bytes of nested aliases would otherwise expand into billions of
+    nodes and hold the importer for hours. A directory has no use for them."""
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+                return int(event.start_mark.line) + 1
+    except (MarkedYAMLError, ReaderError, RecursionError):
+        return None  # not valid YAML: the full load below says where and why
+    return None
 
 
 def _impossible_date_line(lines: list[str]) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import erased, utcnow
 from app.models import (
     CallbackRequest,
     InboundMessage,
@@ -52,6 +52,7 @@ def forget_member(
     conversations.forget(session, phone)
     session.delete(member)
     session.flush()
+    erased(session)
     return Erased(rsvps=rsvp_rows, callbacks=callbacks, messages=sent + received)
 
 

@@ -25,7 +25,9 @@ from app.services import twilio_deletions
 
 _FORMAT = b"v1"
 _NONCE = 12
-PLAYBACK_LIFETIME = timedelta(minutes=15)
+# Twilio fetches a <Play> URL the moment it reaches it in the facilitator's call, so a few
+# minutes is plenty; the link is useless to whoever finds it later in a log.
+PLAYBACK_LIFETIME = timedelta(minutes=5)
 
 
 def _key(secret: str, purpose: bytes) -> bytes:
@@ -84,30 +86,41 @@ def audio_for(
     return unseal(secret, callback_id, request.recording)
 
 
-def held_audio(session: Session, secret: str, callback_id: int) -> bytes | None:
-    """For the playback URL: the audio while the request is still held by someone."""
+def playback_token(secret: str, request: CallbackRequest, expires: int) -> str:
+    """Bound to the request, its recording and the claim it was issued under: a link outlives
+    none of them. If the request is erased and its id reused, or released and claimed again, or
+    its recording replaced, the old link opens nothing."""
+    claimed_at = int(request.claimed_at.timestamp()) if request.claimed_at else 0
+    message = (
+        f"{request.id}:{request.recording_sid}:{request.claimed_by_id}:{claimed_at}:{expires}"
+    ).encode()
+    return hmac.new(_key(secret, b"phoneline playback v2"), message, hashlib.sha256).hexdigest()
+
+
+def playback_query(secret: str, request: CallbackRequest, now: datetime) -> str:
+    expires = int((now + PLAYBACK_LIFETIME).timestamp())
+    return f"e={expires}&s={playback_token(secret, request, expires)}"
+
+
+def playback_audio(
+    session: Session, secret: str, callback_id: int, expires: int, token: str, now: datetime
+) -> bytes | None:
+    """The audio for a playback link that is signed for this very claim and recording, not
+    expired, while the request is still held; None for anything else."""
+    if expires < now.timestamp() or not _well_formed(token):
+        return None
     request = session.get(CallbackRequest, callback_id)
-    if request is None or request.claimed_by_id is None:
+    if request is None or request.recording is None or request.claimed_by_id is None:
+        return None
+    expected = playback_token(secret, request, expires)
+    if not hmac.compare_digest(expected.encode(), token.encode()):
         return None
     return audio_for(session, secret, callback_id, facilitator_id=request.claimed_by_id)
 
 
-def playback_token(secret: str, callback_id: int, expires: int) -> str:
-    message = f"{callback_id}:{expires}".encode()
-    return hmac.new(_key(secret, b"phoneline playback v1"), message, hashlib.sha256).hexdigest()
-
-
-def playback_query(secret: str, callback_id: int, now: datetime) -> str:
-    expires = int((now + PLAYBACK_LIFETIME).timestamp())
-    return f"e={expires}&s={playback_token(secret, callback_id, expires)}"
-
-
-def playback_allowed(
-    secret: str, callback_id: int, expires: int, token: str, now: datetime
-) -> bool:
-    if expires < now.timestamp():
-        return False
-    return hmac.compare_digest(playback_token(secret, callback_id, expires), token)
+def _well_formed(token: str) -> bool:
+    # A signature is 64 hex characters; anything else (non-ASCII included) is refused here.
+    return len(token) == 64 and all(ch in "0123456789abcdef" for ch in token)
 
 
 # --- when to fetch and when to delete ---------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Exists
 
 from app.config import Config
+from app.db import erased
 from app.models import (
     OPEN_CALLBACK_STATES,
     Broadcast,
@@ -66,7 +67,7 @@ def run_batch(
 ) -> dict[str, int]:
     """One batch of each kind of work; call again until every count is 0."""
     before = now - policy.messages
-    return {
+    counts = {
         "outbound messages emptied": empty_outbox(session, before, now, limit),
         "inbound messages deleted": delete_inbound(session, before, now, limit),
         "conversations deleted": delete_conversations(session, before, limit),
@@ -77,6 +78,9 @@ def run_batch(
         ),
         "tombstones deleted": tombstones.forget_old(session, now, limit),
     }
+    if any(counts.values()):
+        erased(session)
+    return counts
 
 
 def empty_outbox(session: Session, before: datetime, now: datetime, limit: int) -> int:

@@ -1,12 +1,15 @@
-"""Console accounts (SPEC §4 ``phoneline users add``, §13): argon2 password hashes, roles.
+"""Console accounts (SPEC §4 ``phoneline users …``, §13): argon2 password hashes, roles.
 
 A coordinator sees everything; a facilitator account is linked to a facilitator of the
-directory and sees only the callback queue of that facilitator's groups.
+directory and sees only the callback queue of that facilitator's groups. An account can be
+disabled, removed or given a new password; each ends every session it has (``session_epoch``),
+and a facilitator account whose facilitator left the directory (inactive) cannot sign in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -81,14 +84,49 @@ def find(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user when the password matches; None otherwise, after the same argon2 work."""
+    """The user when the password matches and the account may sign in; None otherwise, after the
+    same argon2 work."""
     user = find(session, email)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None:
+    if user is None or not may_sign_in(session, user):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def may_sign_in(session: Session, user: User) -> bool:
+    """Not disabled; a facilitator account only while its facilitator is in the directory."""
+    if user.disabled_at is not None:
+        return False
+    if user.role != FACILITATOR:
+        return True
+    facilitator = session.get(Facilitator, user.facilitator_id) if user.facilitator_id else None
+    return facilitator is not None and facilitator.active
+
+
+def end_sessions(user: User) -> None:
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def disable(user: User, now: datetime) -> None:
+    user.disabled_at = now
+    end_sessions(user)
+
+
+def enable(user: User) -> None:
+    user.disabled_at = None
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+def remove(session: Session, user: User) -> None:
+    session.delete(user)

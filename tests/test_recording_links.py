@@ -11,7 +11,7 @@ from datetime import timedelta
 import time_machine
 
 from app.db import utcnow
-from app.extensions import db
+from app.extensions import config, db
 from app.models import CallbackRequest, Member
 from app.services import callbacks, erasure
 from app.simulator.api import SILENT_WAV
@@ -30,7 +30,7 @@ def recorded_request(session, simulator, member_phone: str, holder):
     member = factories.member(session, member_phone)
     new = callbacks.NewRequest(member, "en", "voice", recording_sid=recording.sid)
     request = callbacks.open_request(session, new, timedelta(hours=4))
-    callbacks.claim(session, request, holder, utcnow())
+    callbacks.claim(session, request, holder, utcnow(), config())
     session.commit()
     sweep_once(db())
     return fresh(session).get(CallbackRequest, request.id)
@@ -82,7 +82,7 @@ def test_a_link_opens_nothing_once_the_request_is_released_and_claimed_again(
     settings, catalog = app.extensions["phoneline"].config, app.extensions["phoneline"].prompts
     request = fresh(session).get(CallbackRequest, request.id)
     callbacks.release(session, request, settings, catalog, utcnow())
-    callbacks.claim(session, request, ana, utcnow() + timedelta(seconds=5))
+    callbacks.claim(session, request, ana, utcnow() + timedelta(seconds=5), config())
     session.commit()
     assert client.get(link).status_code == 404
 

@@ -52,6 +52,7 @@ def test_the_first_reminder_text_with_the_longest_names_fits_the_sms_budget(lang
         when="Wed Sep 30, 12:30 PM",
         place=LONGEST_PLACE,
         per_meeting=4,
+        n=12,
     )
     assert segments.fits(text, language), segments.count(text)
 
@@ -118,11 +119,31 @@ def test_a_place_name_that_hints_at_a_reason_to_come_is_replaced_by_its_address(
     assert reminders.place(group, CATALOG, "en") == group.address
 
 
-def test_a_phone_group_is_reminded_as_by_phone(session):
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "by phone: call (212) 555-0188, code 482913"),
+        ("es", "por teléfono: llame al (212) 555-0188, clave 482913"),
+    ],
+)
+def test_it_reminds_of_a_phone_group_with_its_dial_in_and_code(session, language, said):
     from app.models import GroupFormat
 
-    group = new_york_group(session, format=GroupFormat.PHONE, location_name=None)
-    assert reminders.place(group, CATALOG, "es") == "por telefono"
+    group = new_york_group(
+        session,
+        format=GroupFormat.PHONE,
+        location_name=None,
+        dial_in_number="+12125550188",
+        dial_in_code="482913",
+    )
+    assert reminders.place(group, CATALOG, language) == said
+
+
+def test_it_reminds_of_a_video_group_without_a_dial_in_as_by_video(session):
+    from app.models import GroupFormat
+
+    group = new_york_group(session, format=GroupFormat.VIDEO, location_name=None)
+    assert reminders.place(group, CATALOG, "es") == "por video"
 
 
 def test_the_day_before_reminder_uses_the_wall_clock_of_the_members_zone():

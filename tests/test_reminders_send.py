@@ -59,7 +59,7 @@ def test_text_reminders_come_at_both_offsets_in_the_members_zone_across_dst(sess
     day_before, two_hours = texts(simulator, "+12125550147")
     assert "Tuesday evening group, Sun Nov 1, 6:30 PM, Chelsea Community Room" in day_before
     assert "Msg & data rates may apply. Reply STOP to end." in day_before
-    assert "Reply 1 if you will be there, 2 if you can't come." in two_hours
+    assert "Reply 1 if you will be there, 2 if you can't come (or DROP 1 any time)." in two_hours
     assert "rates" not in two_hours
 
 

@@ -16,6 +16,7 @@ from app.models import (
     Rsvp,
     RsvpStatus,
 )
+from app.prompts import load_catalog
 from app.services import members, rsvps, schedules, zips
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
@@ -273,7 +274,9 @@ def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(t
         ],
     )
     (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()
-    assert row.params["where"] == "By phone: call (415) 555-0999, code 123456."
+    assert row.params["where"] == "By phone: call (415) 555-0999, code 123456"
+    text = load_catalog().render(row.language, row.template, **row.params)
+    assert "code 123456. To sign up by text, send your ZIP code." in text
 
 
 @time_machine.travel(NOW, tick=False)

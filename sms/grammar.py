@@ -155,6 +155,8 @@ def understand(text: str | None) -> Command | None:
     zips = [token for token in tokens if _ZIP.match(token)]
     if len(zips) == 1:
         return Command("search", zips[0], language)
+    if zips:
+        return None  # two ZIPs: which one is meant is the member's to say
     for rule in GRAMMAR:
         if rule.command in _TRAILING_WORDS_OK and tokens[0] in rule.words:
             return Command(rule.command, rule.value, rule.language or language)

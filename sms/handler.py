@@ -68,7 +68,8 @@ def _command_reply(turn: Turn) -> list[str]:
         command = grammar.understand(turn.message.body)
     if command is None or (turn.new and command.name in WELCOME_INSTEAD):
         return _not_understood(turn)
-    conversations.put(turn.conversation, misunderstood=None)
+    if command.name != "ack":  # "thanks" neither counts as not understood nor resets it
+        conversations.put(turn.conversation, misunderstood=None)
     log.info("sms command sid=%s command=%s", turn.message.message_sid, command.name)
     replies = commands.run(turn, command)
     if turn.new and not turn.erased and not turn.footer_given:

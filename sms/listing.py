@@ -150,7 +150,7 @@ def display_name(turn: Turn, group: Group) -> str:
     for language in group.languages:
         key = f"sms.in_language.{language}"
         if key in known:
-            return turn.say("sms.name_in", name=group.name, language=turn.say(key))
+            return turn.say("sms.name_in", name=group.name, language_name=turn.say(key))
     return group.name
 
 

@@ -120,7 +120,7 @@ def worst_values(language: str) -> dict[str, str]:
     weekday = longest(language, "sms.weekday.")
     three_days = say["sms.unit.and"].format(first=f"{weekday}, {weekday}", last=weekday)
     marker = longest(language, "sms.in_language.")
-    named = say["sms.name_in"].format(name=NAME, language=marker)
+    named = say["sms.name_in"].format(name=NAME, language_name=marker)
     return {
         "line_name": LINE_NAME,
         "crisis_footer": say["sms.crisis_footer"],

@@ -243,6 +243,18 @@ def test_send_me_these_details_by_text_goes_through_the_outbox_once(twilio, sess
 
 
 @time_machine.travel(NOW, tick=False)
+def test_details_texted_from_a_call_name_the_place_end_the_notes_and_say_what_next(twilio, session):
+    _group(session, "94110", name="Hope Circle", notes="Side door, room 2")
+    session.commit()
+    script = [("1", None), ("1", None), ("94110", None), ("1", "Group 1 of 1: Hope Circle")]
+    run_call(twilio, [*script, ("2", "sending the details by text")])
+    (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()
+    text = load_catalog().render(row.language, row.template, **row.params)
+    assert "Mission Branch Library, 300 Bartlett St, San Francisco, CA. Side door, room 2. " in text
+    assert text.endswith("To sign up by text, send your ZIP code.")
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_caller_without_caller_id_is_not_offered_rsvp_or_texts(twilio, session, mission):
     script = [("1", None), ("1", None), ("94110", None), ("1", None), ("1", None)]
     call = run_call(twilio, [*script, ("1", "not available on this phone")], caller="anonymous")

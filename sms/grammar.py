@@ -142,7 +142,13 @@ SPANISH_WORDS = frozenset(
 )
 
 
+# Letters English does not write: "Menú", "¿hay grupos?", "señora".
+_SPANISH_LETTERS = frozenset("ñáíóú¿¡")
+
+
 def spanish(text: str | None) -> bool:
+    if any(ch in _SPANISH_LETTERS for ch in (text or "").lower()):
+        return True
     return bool(SPANISH_WORDS & set(words(text)))
 
 

@@ -28,6 +28,10 @@ def test_it_welcomes_a_first_text_in_spanish_words_in_spanish(phone, text):
     assert phone.text(text) == [say("es", "sms.welcome")]
 
 
+def test_a_first_menu_written_with_its_accent_is_answered_in_spanish(phone):
+    assert phone.text("Menú") == [say("es", "sms.menu"), say("es", "sms.first_footer")]
+
+
 def test_it_finds_groups_from_a_zip_inside_a_sentence(phone, session):
     nearby_groups(session)
     (reply,) = under_way(session, phone).text("where's a group near 94110?")

@@ -164,7 +164,8 @@ def test_it_leaves_what_it_cannot_read_to_didnt_understand(text):
 @pytest.mark.parametrize(
     ("text", "is_spanish"),
     [("hola", True), ("Gracias", True), ("quiero un grupo", True), ("por favor", True),
-     ("Busco ayuda", True), ("hello", False), ("thanks", False), ("is this the line?", False)],
+     ("Busco ayuda", True), ("Menú", True), ("¿hay grupos?", True), ("hello", False),
+     ("thanks", False), ("is this the line?", False), ("MENU", False)],
 )  # fmt: skip
 def test_it_hears_spanish_in_common_words(text, is_spanish):
     assert spanish(text) is is_spanish

@@ -650,9 +650,7 @@ def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     when = speaking.when(
         rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
     )
-    place = reminders.place(group, ctx.catalog, state.language)
-    if group.format is not GroupFormat.IN_PERSON:  # the text form's digits, spoken below
-        place = ctx.say(state, "sms.by_phone" if group.dial_in_number else "sms.by_video")
+    place = reminders.call_place(group, ctx.catalog, state.language)
     params = {"line_name": ctx.config.line_name, "alias": group.alias, "when": when}
     said = [Utterance("voice.outbound.reminder", {**params, "place": place})]
     return Outcome("ok", said + _dial_in_spoken(group))

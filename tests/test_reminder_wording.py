@@ -150,3 +150,18 @@ def test_the_day_before_reminder_uses_the_wall_clock_of_the_members_zone():
     starts = local(2026, 3, 8, 18, 30)  # the Sunday New York springs forward
     due = reminders.due_at(starts, Duration(1, "d"), ZoneInfo("America/New_York"))
     assert starts - due == timedelta(hours=23)
+
+
+def test_a_notice_by_call_says_by_phone_and_the_spoken_date_not_the_texts_digits(session):
+    from app.models import GroupFormat
+
+    group = new_york_group(
+        session, format=GroupFormat.PHONE, location_name=None,
+        dial_in_number="+12125550188", dial_in_code="482913",
+    )  # fmt: skip
+    meeting = meeting_at(session, local(2026, 11, 1, 18, 30), group)
+    said = reminders.details(meeting, CATALOG, "en", by_call=True)
+    assert said["place"] == "by phone"
+    assert said["when"] == "Sunday, November 1, at 6:30 PM"
+    texted = reminders.details(meeting, CATALOG, "en")
+    assert texted["place"] == "by phone: call (212) 555-0188, code 482913"

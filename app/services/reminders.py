@@ -326,14 +326,28 @@ def language_for(member: Member, group: Group, catalog: Catalog) -> str:
     return "en"
 
 
-def details(meeting: Meeting, catalog: Catalog, language: str) -> dict[str, Any]:
-    """What a reminder names: the alias (never the group's name), when, and where."""
-    group = meeting.group
+def details(
+    meeting: Meeting, catalog: Catalog, language: str, by_call: bool = False
+) -> dict[str, Any]:
+    """What a reminder or notice names: the alias (never the group's name), when, and where;
+    for a call, as it is spoken."""
+    from app.services.meetings import describe_when  # meetings plans reminders with this
+
+    group, zone = meeting.group, ZoneInfo(meeting.group.timezone)
+    when, where = (describe_when, call_place) if by_call else (text_when, place)
     return {
         "alias": group.alias,
-        "when": text_when(catalog, language, meeting.starts_at, ZoneInfo(group.timezone)),
-        "place": place(group, catalog, language),
+        "when": when(catalog, language, meeting.starts_at, zone),
+        "place": where(group, catalog, language),
     }
+
+
+def call_place(group: Group, catalog: Catalog, language: str) -> str:
+    """Where, for a call: a phone group is "by phone" here, and its dial-in is spoken digit by
+    digit after the sentence (read as written, "482913" would be a six-digit number)."""
+    if group.format is GroupFormat.IN_PERSON:
+        return place(group, catalog, language)
+    return catalog.template(language, "sms.by_phone" if group.dial_in_number else "sms.by_video")
 
 
 def text_when(catalog: Catalog, language: str, moment: datetime, zone: ZoneInfo) -> str:

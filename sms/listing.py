@@ -102,7 +102,7 @@ def next_open_meeting(turn: Turn, group: Group) -> Meeting | None:
 def details(turn: Turn, group: Group) -> str:
     """A group's details in one reply within budget. When the longest names, notes and
     schedule do not fit, what goes first is a topic word that would make the text UCS-2
-    (Spanish "depresión"), then the schedule (the next date is always there), then topics."""
+    (Spanish "recuperación"), then the schedule (the next date is always there), then topics."""
     common = {
         "name": display_name(turn, group),
         "when": turn.when(search.next_meeting(turn.session, group, turn.now)),

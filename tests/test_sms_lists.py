@@ -86,8 +86,9 @@ def test_it_says_a_groups_language_when_it_is_not_the_members(
         ("en", "FREQ=MONTHLY;BYDAY=2WE,4WE", "Meets the 2nd and 4th Wednesday of each month."),
         ("en", "FREQ=MONTHLY;BYDAY=1SA", "Meets the 1st Saturday of each month."),
         ("en", "FREQ=MONTHLY;BYMONTHDAY=15", "Meets on a set schedule."),
-        ("es", "FREQ=WEEKLY;BYDAY=MO,WE", "Horario: cada semana, lun y mié."),
-        ("es", "FREQ=MONTHLY;BYDAY=2WE,4WE", "Horario: el segundo y cuarto mié de cada mes."),
+        ("es", "FREQ=WEEKLY;BYDAY=MO,WE", "Horario: cada semana, lunes y miércoles."),
+        ("es", "FREQ=MONTHLY;BYDAY=2WE,4WE", "Horario: el segundo y cuarto miércoles de cada mes."),
+        ("es", "FREQ=MONTHLY;BYDAY=1SA", "Horario: el primer sab de cada mes."),
     ],
 )
 def test_it_says_the_real_schedule_in_details(phone, session, language, rule, said):
@@ -170,3 +171,25 @@ def test_spanish_dates_never_say_mar_for_march_and_times_say_p_m(phone, session)
     assert when is not None, listed
     assert when.group(3) in {"ene", "feb", "marzo", "abr", "mayo", "jun", "jul", "ago", "sept",
                              "oct", "nov", "dic"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_details_with_the_longest_names_and_notes_still_fit_two_segments(phone, session, language):
+    one_group(
+        session, name="N" * 32, location_name="P" * 40, address="A" * 60, notes="O" * 60,
+        topics=["depression", "recovery"], schedule="FREQ=MONTHLY;BYDAY=1WE,3WE",
+        languages=["fr"],
+    )  # fmt: skip
+    member_speaking(session, phone, language)
+    phone.text("94110")
+    (details,) = phone.text("1")
+    assert count(details).count <= 2 and is_gsm7(details), details
+    assert details.startswith("N" * 32) and "O" * 60 + "." in details
+
+
+def test_a_spanish_time_before_a_full_stop_has_one_period(phone, session):
+    nearby_groups(session, count=1)
+    member_speaking(session, phone, "es")
+    phone.text("94110")
+    (details,) = phone.text("1")
+    assert "m.." not in details and re.search(r"[ap]\. m\. ", details)

@@ -165,3 +165,29 @@ def test_a_notice_by_call_says_by_phone_and_the_spoken_date_not_the_texts_digits
     assert said["when"] == "Sunday, November 1, at 6:30 PM"
     texted = reminders.details(meeting, CATALOG, "en")
     assert texted["place"] == "by phone: call (212) 555-0188, code 482913"
+
+
+@pytest.mark.parametrize("language", CATALOG.languages)
+def test_a_phone_groups_reminder_call_with_its_dial_in_is_at_most_90_words(
+    twilio, session, language
+):
+    from app.models import GroupFormat
+
+    group = new_york_group(
+        session, alias=LONGEST_ALIAS, format=GroupFormat.PHONE, location_name=None,
+        dial_in_number="+12125550188", dial_in_code="48291357",
+    )  # fmt: skip
+    person = member(session, language=language)
+    with time_machine.travel(local(2026, 9, 20, 12, 0), tick=False):
+        meeting = meeting_at(session, local(2026, 9, 30, 12, 30), group)
+        rsvp = rsvp_with_reminders(session, person, meeting, local(2026, 9, 20, 12, 0))
+        answer = twilio.post(
+            f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+            {"CallSid": "CA" + "3" * 32, "From": "+15005550006", "To": person.phone,
+             "Direction": "outbound-api"},
+        )  # fmt: skip
+    said = " ".join(s.text or "" for s in ElementTree.fromstring(answer.data).iter("Say"))
+    assert "4, 8, 2, 9, 1, 3, 5, 7" in said
+    # SPEC §9's 70 words count a place name; a phone group's place is its number and code, said
+    # digit by digit (review S2-8): 10 digits and an 8-digit code take about 20 words more.
+    assert len(said.split()) <= 90, (len(said.split()), said)

@@ -120,6 +120,9 @@ def _argument(rule: Rule, rest: tuple[str, ...]) -> object:
 
 # MY [MIS] and MENU may have words after them: "my meetings", "mis reuniones", "menu please".
 _TRAILING_WORDS_OK = frozenset({"my", "menu"})
+# Asking about one's own meetings in other words: "when is my meeting", "mi reserva".
+_OWN = frozenset({"MY", "MIS", "MI"})
+_BOOKINGS = frozenset({"MEETING", "MEETINGS", "RSVP", "RSVPS", "REUNION", "REUNIONES", "RESERVA"})
 # Asking for groups without a ZIP: "groups near me", "busco un grupo".
 _SEARCH_WORDS = frozenset(
     {"GROUP", "GROUPS", "FIND", "MEETING", "MEETINGS", "NEAR", "GRUPO", "GRUPOS", "BUSCO"}
@@ -168,6 +171,8 @@ def understand(text: str | None) -> Command | None:
             return Command(rule.command, rule.value, rule.language or language)
     if _CANCEL_WORDS & set(tokens):
         return Command("drop", None, language)
+    if _OWN & set(tokens) and _BOOKINGS & set(tokens):  # "when is my meeting?"
+        return Command("my", None, language or ("es" if "MIS" in tokens else None))
     if _SEARCH_WORDS & set(tokens):
         return Command("ask_zip", None, language)
     if set(tokens) <= _THANKS | _OK:

@@ -134,6 +134,8 @@ ORDINARY = [
     ("menu please", Command("menu")),
     ("Menú por favor", Command("menu", None, "es")),
     ("groups near me", Command("ask_zip")),
+    ("when is my meeting?", Command("my")),
+    ("cuando es mi reunión", Command("my", None, "es")),
     ("Hola, busco un grupo", Command("ask_zip", None, "es")),
     ("cancel my rsvp", Command("drop")),
     ("quiero cancelar mi reunión", Command("drop", None, "es")),

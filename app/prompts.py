@@ -6,6 +6,7 @@ The languages the line offers are the files present. A template names its parame
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from importlib import resources
@@ -49,7 +50,13 @@ class Catalog:
             raise PromptError(f"no prompt {key!r} in {language!r}") from None
 
     def render(self, language: str, key: str, **params: Any) -> str:
-        return self.template(language, key).format(**params)
+        text = self.template(language, key).format(**params)
+        # A Spanish time ends in its own period ("6:30 p. m."): a template's full stop after
+        # it would print "p. m.." ("Siguiente: {when}.").
+        return _DOUBLE_STOP.sub(r"\1", text)
+
+
+_DOUBLE_STOP = re.compile(r"(\b[ap]\. m\.)\.")
 
 
 def placeholders(template: str) -> set[str]:

@@ -16,6 +16,7 @@ from app.models import (
     CallbackRequest,
     ConsentPurpose,
     ConsentSource,
+    GroupFormat,
     Meeting,
     Member,
     OutboxKind,
@@ -229,19 +230,32 @@ def text_details(ctx: CallContext, state: CallState, arg: str | None) -> Outcome
     again = outbox.by_dedupe_key(ctx.session, _dedupe_key(ctx, "voice.text.details", tag))
     if again is None and not limits.take(ctx.redis, limits.DETAILS, number, _secret(ctx)):
         return Outcome("ok", [Utterance("voice.find.details_limit")])
-    when = ""
+    # Written as every text writes a date ("Tue Dec 8, 6:30 PM"; "mar 8 dic, 6:30 p. m."),
+    # not as the voice says it: the spoken Spanish "sábado" would make the text UCS-2.
+    when = ctx.say(state, "sms.no_date")
     if meeting is not None:
-        when = speaking.when(
-            meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
-        )
+        zone = ZoneInfo(group.timezone)
+        when = reminders.text_when(ctx.catalog, state.language, meeting.starts_at, zone)
     verified = bool(state.vars.get("verified"))
-    where = group.address or _dial_in_text(ctx, state, group)
     name = group.name if verified else group.alias
-    params = {"name": name, "when": when, "where": where, "notes": group.notes or ""}
-    _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", params, tag)
+    notes = f"{group.notes.rstrip('.')}. " if group.notes else ""  # its own sentence
+    params = {"name": name, "when": when, "where": _where_text(ctx, state, group, verified)}
+    _text(ctx, state, OutboxPurpose.REPLY, "voice.text.details", {**params, "notes": notes}, tag)
     if verified:
         return Outcome("ok", [Utterance("voice.find.details_sent")])
     return Outcome("ok", [Utterance("voice.find.details_sent_alias", {"alias": group.alias})])
+
+
+def _where_text(ctx: CallContext, state: CallState, group: directory.Group, verified: bool) -> str:
+    """The place's name and address (review item 15). For a caller not verified, a place name
+    that would give the group's topic away is left out, as in reminders (review M6)."""
+    if not group.address:
+        return _dial_in_text(ctx, state, group)
+    place = group.location_name
+    if place and not verified:
+        place = reminders.place(group, ctx.catalog, state.language)
+        place = place if place == group.location_name else None
+    return ", ".join(part for part in (place, group.address) if part)
 
 
 def _dial_in_text(ctx: CallContext, state: CallState, group: directory.Group) -> str:
@@ -636,9 +650,19 @@ def read_reminder(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     when = speaking.when(
         rsvp.meeting.starts_at, ZoneInfo(group.timezone), ctx.catalog, state.language
     )
-    place = reminders.place(group, ctx.catalog, state.language)
+    place = reminders.call_place(group, ctx.catalog, state.language)
     params = {"line_name": ctx.config.line_name, "alias": group.alias, "when": when}
-    return Outcome("ok", [Utterance("voice.outbound.reminder", {**params, "place": place})])
+    said = [Utterance("voice.outbound.reminder", {**params, "place": place})]
+    return Outcome("ok", said + _dial_in_spoken(group))
+
+
+def _dial_in_spoken(group: directory.Group) -> list[Utterance]:
+    """A phone group's reminder call says how to join, digit by digit (review S2-8): the
+    member needs the number and code at meeting time, not only "by phone"."""
+    if group.format is GroupFormat.IN_PERSON or not group.dial_in_number:
+        return []
+    number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
+    return [Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})]
 
 
 # The spoken form of each notice an outbox row may carry.

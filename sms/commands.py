@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -51,13 +52,21 @@ def rsvp(turn: Turn, command: Command) -> list[str]:
     member.reminder_channel = member.reminder_channel or ReminderChannel.SMS
     outcome = rsvps.create(turn.session, member, meeting.id, "sms", turn.now)
     reminders.plan(turn.session, outcome.rsvp, ReminderTimes.of(turn.config), turn.now)
-    params = {"name": group.name, "when": turn.when(meeting)}
+    params = {"name": group.name, "when": turn.when(meeting), "n": _drop_number(turn, outcome.rsvp)}
     if outcome.waitlist_position is not None:
         reply = turn.say("sms.rsvp.waitlisted", position=outcome.waitlist_position, **params)
     else:
-        place = group.location_name or turn.say("sms.by_phone")
+        place = group.location_name or reminders.remote_place(group, turn.catalog, turn.language)
         reply = turn.say("sms.rsvp.confirmed", place=place, reminders=_plan(turn), **params)
     return [reply, *_rsvp_consent(turn)]
+
+
+def _drop_number(turn: Turn, row: Rsvp) -> int:
+    """The number DROP takes for this RSVP, printed on its confirmation so the member learns the
+    meeting word first ("cancel" stops every text). The numbering is MY's from now on."""
+    upcoming = [r.id for r in rsvps.upcoming_for(turn.session, turn.member.id, turn.now)]
+    conversations.put(turn.conversation, my=upcoming, my_at=conversations.stamp(turn.now))
+    return upcoming.index(row.id) + 1 if row.id in upcoming else 1
 
 
 def _rsvp_consent(turn: Turn) -> list[str]:
@@ -84,7 +93,9 @@ def _plan(turn: Turn) -> str:
 
 def my(turn: Turn, command: Command) -> list[str]:
     upcoming = rsvps.upcoming_for(turn.session, turn.member.id, turn.now)
-    conversations.put(turn.conversation, my=[r.id for r in upcoming])
+    conversations.put(
+        turn.conversation, my=[r.id for r in upcoming], my_at=conversations.stamp(turn.now)
+    )
     if not upcoming:
         return [turn.say("sms.my.none")]
     items = [_my_line(turn, n, r) for n, r in enumerate(upcoming, start=1)]
@@ -117,7 +128,7 @@ def drop(turn: Turn, command: Command) -> list[str]:
         return [turn.say("sms.drop.none")]
     if not isinstance(command.argument, int):
         return [turn.say("sms.drop.which")]
-    ids = conversations.get(turn.conversation, "my") or [r.id for r in upcoming]
+    ids = _my_numbering(turn) or [r.id for r in upcoming]
     live = {r.id: r for r in upcoming}
     n = command.argument
     if not 1 <= n <= len(ids) or ids[n - 1] not in live:
@@ -125,6 +136,15 @@ def drop(turn: Turn, command: Command) -> list[str]:
     row = live[ids[n - 1]]
     rsvps.cancel(turn.session, row.id, turn.now)
     return [turn.say("sms.drop.done", name=row.meeting.group.name, when=turn.when(row.meeting))]
+
+
+def _my_numbering(turn: Turn) -> list[int] | None:
+    """The numbers MY (or an RSVP confirmation) showed in the last 30 minutes; after that DROP
+    counts the upcoming meetings afresh, as reminders print them."""
+    row = turn.conversation
+    if not conversations.within(row, "my_at", turn.now, conversations.LIST_IN_VIEW):
+        return None
+    return list(conversations.get(row, "my") or []) or None
 
 
 def call(turn: Turn, command: Command) -> list[str]:
@@ -217,6 +237,24 @@ def delete(turn: Turn, command: Command) -> list[str]:
     return [reply]
 
 
+# "thanks", "ok": answered at most this often, so an auto-responder thanking us back cannot
+# start a loop; in between, nothing.
+ACK_EVERY = timedelta(minutes=10)
+
+
+def ack(turn: Turn, command: Command) -> list[str]:
+    row = turn.conversation
+    if conversations.within(row, "ack_at", turn.now, ACK_EVERY):
+        return []
+    conversations.put(row, ack_at=conversations.stamp(turn.now))
+    return [turn.say(f"sms.ack.{command.argument}")]
+
+
+def ask_zip(turn: Turn, command: Command) -> list[str]:
+    """ "groups near me": the line needs the ZIP to know where "near" is."""
+    return [turn.say("sms.search.no_list")]
+
+
 def search(turn: Turn, command: Command) -> list[str]:
     return listing.search_reply(turn, str(command.argument))
 
@@ -239,4 +277,6 @@ HANDLERS: dict[str, Callable[[Turn, Command], list[str]]] = {
     "menu": menu,
     "privacy": privacy,
     "delete": delete,
+    "ack": ack,
+    "ask_zip": ask_zip,
 }

@@ -23,6 +23,9 @@ MISUNDERSTOOD_LIMIT = 3  # "didn't understand" never more than three times in a 
 # After that, the 988/911 line alone, at most this often: a member who keeps writing words we
 # cannot read is never met with silence, and an auto-responder cannot keep a loop going with us.
 CRISIS_LINE_EVERY = timedelta(minutes=10)
+# A new conversation that opens with "thanks" or "groups near me" gets the welcome: it says
+# what the line is, how to search, and the crisis footer.
+WELCOME_INSTEAD = frozenset({"ack", "ask_zip"})
 
 
 def handle(
@@ -59,11 +62,17 @@ def _member_reply(turn: Turn, keyword: keywords.Keyword | None) -> list[str]:
 def _command_reply(turn: Turn) -> list[str]:
     command = grammar.parse(turn.message.body)
     if command is None:
-        return commands.note(turn) or _not_understood(turn)
-    conversations.put(turn.conversation, misunderstood=None)
+        noted = commands.note(turn)  # the text after CALL is its note, whatever it says
+        if noted is not None:
+            return noted
+        command = grammar.understand(turn.message.body)
+    if command is None or (turn.new and command.name in WELCOME_INSTEAD):
+        return _not_understood(turn)
+    if command.name != "ack":  # "thanks" neither counts as not understood nor resets it
+        conversations.put(turn.conversation, misunderstood=None)
     log.info("sms command sid=%s command=%s", turn.message.message_sid, command.name)
     replies = commands.run(turn, command)
-    if turn.new and not turn.erased:
+    if turn.new and not turn.erased and not turn.footer_given:
         replies.append(turn.say("sms.first_footer"))
     return replies
 
@@ -98,7 +107,8 @@ def _begin(
 
 
 def _language(member: Member, remembered: str | None, message: Inbound, catalog: Catalog) -> str:
-    """Known language first; else a Spanish-only word in this text; else English."""
+    """Known language first; else a Spanish word in this text ("hola", "busco un grupo", a
+    command or keyword); else English."""
     for choice in (member.language, remembered, _hint(message)):
         if choice and catalog.has(choice):
             return choice
@@ -106,14 +116,16 @@ def _language(member: Member, remembered: str | None, message: Inbound, catalog:
 
 
 def _hint(message: Inbound) -> str | None:
-    command = grammar.parse(message.body)
+    command = grammar.parse(message.body) or grammar.understand(message.body)
     if command is not None and command.language:
         return command.language
     keyword = keywords.classify(message.body, message.opt_out_type)
     if keyword is not None and keyword.language:
         return keyword.language
     found = crisis.match(message.body)
-    return found.language if found is not None else None
+    if found is not None:
+        return found.language
+    return "es" if grammar.spanish(message.body) else None
 
 
 def _facilitator(session: Session, phone: str) -> Facilitator | None:

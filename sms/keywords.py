@@ -50,7 +50,12 @@ PLAIN_OPT_OUTS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
         ("NO MORE MESSAGES", "en"),
         ("DONT TEXT ME", "en"),
         ("DO NOT TEXT ME", "en"),
+        ("DON T TEXT ME", "en"),
         ("UNSUBSCRIBE ME", "en"),
+        ("STOP GETTING", "en"),
+        ("STOP RECEIVING", "en"),
+        ("DONT WANT THESE", "en"),
+        ("DON T WANT THESE", "en"),
         ("NO MAS MENSAJES", "es"),
         ("NO MAS TEXTOS", "es"),
         ("NO ME ESCRIBAN", "es"),
@@ -58,6 +63,9 @@ PLAIN_OPT_OUTS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
         ("DEJEN DE ESCRIBIRME", "es"),
         ("DEJEN DE MANDARME", "es"),
         ("YA NO QUIERO MENSAJES", "es"),
+        ("NO QUIERO RECIBIR", "es"),
+        ("NO ME ENVIEN", "es"),
+        ("DEJEN DE ENVIARME", "es"),
     )
 )
 # "stop please", "please stop", "parar por favor": a stop word with nothing but courtesy.

@@ -6,18 +6,19 @@ the member saw, for 30 minutes or until a reminder arrives.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-import phonenumbers
 from sqlalchemy import select
 
+from app import segments
 from app.models import Group, GroupFormat, Meeting, MeetingStatus
-from app.services import conversations, search
-from sms import reminders
+from app.services import conversations, reminders, search
+from sms import reminders as reminder_texts
 from sms.turn import Turn
 
 PAGE = 3
-# A place name is cut in the list so three results and the footer fit two GSM-7 segments.
+# A place name is cut in the list (at a word boundary) so three results fit one reply.
 LIST_PLACE_CHARS = 18
 DETAIL_TOPICS = 2
 
@@ -68,7 +69,7 @@ def in_view(turn: Turn) -> bool:
     row = turn.conversation
     if not conversations.within(row, "list_at", turn.now, conversations.LIST_IN_VIEW):
         return False
-    reminder = reminders.latest(turn)
+    reminder = reminder_texts.latest(turn)
     shown_at = datetime.fromisoformat(conversations.get(row, "list_at"))
     return reminder is None or reminder.sent_at is None or reminder.sent_at < shown_at
 
@@ -99,79 +100,163 @@ def next_open_meeting(turn: Turn, group: Group) -> Meeting | None:
 
 
 def details(turn: Turn, group: Group) -> str:
-    topics = ", ".join(turn.say(f"sms.topic.{t}") for t in group.topics[:DETAIL_TOPICS])
+    """A group's details in one reply within budget. When the longest names, notes and
+    schedule do not fit, what goes first is a topic word that would make the text UCS-2
+    (Spanish "recuperación"), then the schedule (the next date is always there), then topics."""
     common = {
-        "name": group.name,
-        "topics": topics,
-        "schedule": schedule_words(turn, group.schedule),
+        "name": display_name(turn, group),
         "when": turn.when(search.next_meeting(turn.session, group, turn.now)),
     }
+    meets = turn.say("sms.details.meets", schedule=schedule_words(turn, group))
+    words = [turn.say(f"sms.topic.{t}") for t in group.topics[:DETAIL_TOPICS]]
+    plain = [word for word in words if segments.is_gsm7(word)]
+    text = ""
+    for topics, schedule in ((words, meets), (plain, meets), (plain, ""), ([], "")):
+        text = _details_text(turn, group, topics=", ".join(topics), schedule=schedule, **common)
+        if segments.fits(text, turn.language):
+            break
+    return text
+
+
+def _details_text(turn: Turn, group: Group, **common: str) -> str:
     if group.format is GroupFormat.IN_PERSON:
-        return _tidy(
-            turn.say(
-                "sms.details.in_person",
-                place=group.location_name or "",
-                address=group.address or "",
-                notes=f"{group.notes}." if group.notes else "",
-                **common,
-            )
+        text = turn.say(
+            "sms.details.in_person",
+            place=group.location_name or "",
+            address=group.address or "",
+            notes=f"{group.notes.rstrip('.')}." if group.notes else "",
+            **common,
         )
-    return turn.say(
-        "sms.details.remote",
-        dial_in=_national(group.dial_in_number, turn.config.default_region),
-        code=group.dial_in_code or "",
-        **common,
-    )
+    elif _video_only(group):
+        text = turn.say("sms.details.video", **common)
+    else:
+        place = reminders.remote_place(group, turn.catalog, turn.language)
+        text = turn.say("sms.details.remote", place=place[:1].upper() + place[1:], **common)
+    return _tidy(text)
 
 
 def _tidy(text: str) -> str:
-    """No double space where an optional part (the notes) is empty."""
-    return " ".join(text.split())
+    """No double space where an optional part (the notes) is empty, and no "Name: . Meets"
+    where no topic is left."""
+    return " ".join(text.split()).replace(": . ", ". ")
 
 
-def schedule_words(turn: Turn, rule: str) -> str:
-    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
-    interval = int(parts.get("INTERVAL", "1"))
+def display_name(turn: Turn, group: Group) -> str:
+    """The group's name, with its language after it when it does not meet in the member's:
+    "Grupo Esperanza (in Spanish)", "Hope Circle (en inglés)" (review S1-4)."""
+    if not group.languages or turn.language in group.languages:
+        return group.name
+    known = turn.catalog.texts.get(turn.language, {})
+    for language in group.languages:
+        key = f"sms.in_language.{language}"
+        if key in known:
+            return turn.say("sms.name_in", name=group.name, language_name=turn.say(key))
+    return group.name
+
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_NTH_DAY = re.compile(r"^\+?([1-5])(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def schedule_words(turn: Turn, group: Group) -> str:
+    """The real schedule: "every Monday and Wednesday", "every 2 weeks on Tuesday", "the 2nd
+    and 4th Wednesday of each month"; anything else "on a set schedule" (the next date
+    follows it in every reply)."""
+    parts = dict(part.split("=", 1) for part in group.schedule.upper().split(";") if "=" in part)
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    byday = [day for day in parts.get("BYDAY", "").split(",") if day]
     if parts.get("FREQ") == "WEEKLY":
-        if interval == 1:
-            return turn.say("sms.schedule.weekly")
-        return turn.say("sms.schedule.every_n_weeks", n=interval)
-    if parts.get("FREQ") == "MONTHLY" and interval == 1:
-        return turn.say("sms.schedule.monthly")
+        codes = byday or [_DAYS[group.starts_on.weekday()]]
+        if all(code in _DAYS for code in codes):
+            days = _joined(turn, [_weekday(turn, code) for code in codes])
+            if interval == 1:
+                return turn.say("sms.schedule.weekly", days=days)
+            return turn.say("sms.schedule.every_n_weeks", n=interval, days=days)
+    if parts.get("FREQ") == "MONTHLY" and interval == 1 and byday:
+        found = [_NTH_DAY.match(day) for day in byday]
+        if all(found) and len({m.group(2) for m in found if m}) == 1:
+            nths = _joined(turn, [turn.say(f"sms.nth.{m.group(1)}") for m in found if m])
+            day = _weekday(turn, found[0].group(2) if found[0] else "")
+            return turn.say("sms.schedule.monthly", nths=nths, days=day)
     return turn.say("sms.schedule.other")
 
 
+def _weekday(turn: Turn, code: str) -> str:
+    return turn.say(f"sms.weekday.{_DAYS.index(code)}")
+
+
+def _joined(turn: Turn, items: list[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return turn.say("sms.unit.and", first=", ".join(items[:-1]), last=items[-1])
+
+
 def _page(turn: Turn) -> str:
+    """The next results, one per line, as many of the next three as fit the reply budget with
+    the footer (and, in a new conversation, the first-message footer, so the whole answer is
+    one text within budget: review item 19)."""
     ids = _ids(turn)
     start = conversations.get(turn.conversation, "shown") or 0
-    groups = [turn.session.get(Group, gid) for gid in ids[start : start + PAGE]]
-    meetings = search.next_meetings(turn.session, [g for g in groups if g is not None], turn.now)
+    groups = [g for g in (turn.session.get(Group, gid) for gid in ids[start : start + PAGE]) if g]
+    meetings = search.next_meetings(turn.session, groups, turn.now)
     lines = [_line(turn, start + i + 1, g, meetings) for i, g in enumerate(groups)]
-    shown = min(start + PAGE, len(ids))
-    conversations.put(turn.conversation, shown=shown)
-    footer = "sms.search.more_footer" if shown < len(ids) else "sms.search.last_footer"
-    return "\n".join([*lines, turn.say(footer)])
+    header = [turn.say("sms.search.no_in_person")] if start == 0 and _remote_only(turn) else []
+    tails = [[turn.say("sms.first_footer")], []] if turn.new and not turn.erased else [[]]
+    for tail in tails:
+        for count in range(len(lines), 0, -1):
+            shown = start + count
+            key = "sms.search.more_footer" if shown < len(ids) else "sms.search.last_footer"
+            choices = turn.choices(list(range(start + 1, shown + 1)))
+            text = "\n".join([*header, *lines[:count], turn.say(key, choices=choices), *tail])
+            if segments.fits(text, turn.language) or (count == 1 and not tail):
+                conversations.put(turn.conversation, shown=shown)
+                turn.footer_given = bool(tail)
+                return text
+    return ""  # not reached: one result without the first footer always returns
 
 
-def _line(turn: Turn, n: int, group: Group | None, meetings: dict[int, Meeting]) -> str:
-    if group is None:
-        return ""
+def _remote_only(turn: Turn) -> bool:
+    """No in-person group within 50 miles: the list is only phone and video groups."""
+    return not (conversations.get(turn.conversation, "miles") or {})
+
+
+def _line(turn: Turn, n: int, group: Group, meetings: dict[int, Meeting]) -> str:
     when = turn.when(meetings.get(group.id))
+    name = display_name(turn, group)
     miles = (conversations.get(turn.conversation, "miles") or {}).get(str(group.id))
     if miles is None:
-        return turn.say("sms.search.remote", n=n, name=group.name, when=when)
-    place = (group.location_name or "")[:LIST_PLACE_CHARS].rstrip()
-    return turn.say(
-        "sms.search.in_person", n=n, name=group.name, when=when, place=place, miles=f"{miles:.1f}"
-    )
+        key = "sms.search.video" if _video_only(group) else "sms.search.remote"
+        return turn.say(key, n=n, name=name, when=when)
+    place, distance = short_place(group.location_name), _distance(turn, miles)
+    return turn.say("sms.search.in_person", n=n, name=name, when=when, place=place, miles=distance)
+
+
+def _distance(turn: Turn, miles: float) -> str:
+    """ "<1" and whole miles ("11", not "11.0"): tenths of a mile mean nothing by text."""
+    return turn.say("sms.search.near") if miles < 1 else f"{miles:.0f}"
+
+
+# Words a cut place name must not end on ("Centro Comunitario de la").
+_DANGLING = frozenset({"de", "del", "la", "el", "los", "las", "y", "of", "the", "and", "at", "&"})
+
+
+def short_place(name: str | None) -> str:
+    """The place name cut to ``LIST_PLACE_CHARS`` at a word boundary, never mid-word ("Mission
+    Branch", not "Mission Branch Lib"); a first word longer than that is kept whole."""
+    words = (name or "").split()
+    kept = words[:1]
+    for word in words[1:]:
+        if len(" ".join([*kept, word])) > LIST_PLACE_CHARS:
+            break
+        kept.append(word)
+    while len(kept) > 1 and kept[-1].lower() in _DANGLING:
+        kept.pop()
+    return " ".join(kept)
+
+
+def _video_only(group: Group) -> bool:
+    return group.format is GroupFormat.VIDEO and not group.dial_in_number
 
 
 def _ids(turn: Turn) -> list[int]:
     return list(conversations.get(turn.conversation, "list") or [])
-
-
-def _national(number: str | None, region: str) -> str:
-    if not number:
-        return ""
-    parsed = phonenumbers.parse(number, region)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

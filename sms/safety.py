@@ -43,8 +43,9 @@ def crisis_reply(turn: Turn, found: crisis.CrisisMatch, keyword: Keyword | None)
         return [turn.say("optout.stop")] if opting_out else []
     reply = turn.say("sms.crisis")
     if opting_out:
+        # The short confirmation: the crisis reply and the stop must fit one reply's budget.
         reply = turn.say(
-            "sms.crisis_and_optout", crisis=reply, confirmation=turn.say("optout.stop")
+            "sms.crisis_and_optout", crisis=reply, confirmation=turn.say("optout.stop_short")
         )
     return [reply]
 

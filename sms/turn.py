@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from app import segments
 from app.config import Config, Duration
 from app.models import Conversation, Meeting, Member
 from app.prompts import Catalog
@@ -37,6 +38,7 @@ class Turn:
     new: bool
     language: str
     erased: bool = False  # the member was deleted during this turn
+    footer_given: bool = False  # the first-message footer went inside a reply (a list)
     replies: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +68,21 @@ class Turn:
         return self.say("sms.unit.and", first=", ".join(parts[:-1]), last=parts[-1])
 
     def _offset(self, offset: Duration) -> str:
-        if offset.amount == 1:
-            return self.say(f"sms.unit.{offset.unit}1")
-        return self.say(f"sms.unit.{offset.unit}", n=offset.amount)
+        said = self._unit(offset.unit, offset.amount)
+        if offset.unit == "d" and not segments.is_gsm7(said):
+            # Spanish "día" has an í, which would make the whole reply UCS-2 (twice the cost,
+            # over budget); the same time in hours says it in GSM-7: "24 horas".
+            return self._unit("h", offset.amount * 24)
+        return said
+
+    def _unit(self, unit: str, amount: int) -> str:
+        if amount == 1:
+            return self.say(f"sms.unit.{unit}1")
+        return self.say(f"sms.unit.{unit}", n=amount)
+
+    def choices(self, numbers: list[int]) -> str:
+        """ "1, 2 or 3": the numbers a member may reply, said rather than "a number"."""
+        said = [str(n) for n in numbers]
+        if len(said) == 1:
+            return said[0]
+        return self.say("sms.unit.or", first=", ".join(said[:-1]), last=said[-1])

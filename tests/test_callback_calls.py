@@ -89,7 +89,7 @@ def test_a_spanish_callers_message_reaches_a_spanish_speaker_who_claims_calls_an
     assert client.get(f"{media.path}?{media.query}").status_code == 200
     assert "le devuelve la llamada" in " ".join(to_member.said())
 
-    assert "cerrado" in simulator.text_line(ROSA, f"LISTO {request.code}")[0]
+    assert "Cerramos el pedido" in simulator.text_line(ROSA, f"LISTO {request.code}")[0]
     done = request_row(session)
     assert done.status is CallbackStatus.DONE
     assert done.claimed_at <= done.called_at <= done.connected_at <= done.done_at

@@ -57,7 +57,7 @@ def test_a_spanish_speaker_gets_the_spanish_footer(session, simulator):
     item = a_text(session, text="Nos vemos el martes.", language="es")
     send_batch([item.id])
     simulator.wait_idle()
-    assert simulator.messages_to(PHONE)[0].body.endswith("Responda STOP para terminar")
+    assert simulator.messages_to(PHONE)[0].body.endswith("Responda PARAR para terminar")
 
 
 def test_a_row_handed_out_twice_is_sent_once(session, simulator):

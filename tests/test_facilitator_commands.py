@@ -144,7 +144,7 @@ def test_release_reopens_it_and_tells_the_others_again(twilio, session, ana):
     code = request_row(session).code
     ana.text(f"CLAIM {code}")
     assert ana.text(f"SOLTAR {code}") == [
-        f"Soltó el pedido {code}. Avisamos a los otros facilitadores."
+        f"Listo, soltamos el pedido {code}. Avisamos a los otros facilitadores."
     ]
     request = request_row(session)
     assert (request.status, request.claimed_by_id) == (CallbackStatus.OPEN, None)
@@ -167,7 +167,7 @@ def test_done_closes_it_and_its_code_is_no_longer_open(twilio, session, ana):
     code = request_row(session).code
     ana.text(f"CLAIM {code}")
     the_line_called(session)
-    assert ana.text(f"LISTO {code}") == [f"Gracias. El pedido {code} está cerrado."]
+    assert ana.text(f"LISTO {code}") == [f"Gracias. Cerramos el pedido {code}."]
     assert request_row(session).status is CallbackStatus.DONE
     assert ana.text(f"DONE {code}") == [
         f"There is no open request {code}. Text LIST to see open requests."

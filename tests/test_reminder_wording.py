@@ -52,6 +52,7 @@ def test_the_first_reminder_text_with_the_longest_names_fits_the_sms_budget(lang
         when="Wed Sep 30, 12:30 PM",
         place=LONGEST_PLACE,
         per_meeting=4,
+        n=12,
     )
     assert segments.fits(text, language), segments.count(text)
 
@@ -118,14 +119,75 @@ def test_a_place_name_that_hints_at_a_reason_to_come_is_replaced_by_its_address(
     assert reminders.place(group, CATALOG, "en") == group.address
 
 
-def test_a_phone_group_is_reminded_as_by_phone(session):
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "by phone: call (212) 555-0188, code 482913"),
+        ("es", "por teléfono: llame al (212) 555-0188, clave 482913"),
+    ],
+)
+def test_it_reminds_of_a_phone_group_with_its_dial_in_and_code(session, language, said):
     from app.models import GroupFormat
 
-    group = new_york_group(session, format=GroupFormat.PHONE, location_name=None)
-    assert reminders.place(group, CATALOG, "es") == "por telefono"
+    group = new_york_group(
+        session,
+        format=GroupFormat.PHONE,
+        location_name=None,
+        dial_in_number="+12125550188",
+        dial_in_code="482913",
+    )
+    assert reminders.place(group, CATALOG, language) == said
+
+
+def test_it_reminds_of_a_video_group_without_a_dial_in_as_by_video(session):
+    from app.models import GroupFormat
+
+    group = new_york_group(session, format=GroupFormat.VIDEO, location_name=None)
+    assert reminders.place(group, CATALOG, "es") == "por video"
 
 
 def test_the_day_before_reminder_uses_the_wall_clock_of_the_members_zone():
     starts = local(2026, 3, 8, 18, 30)  # the Sunday New York springs forward
     due = reminders.due_at(starts, Duration(1, "d"), ZoneInfo("America/New_York"))
     assert starts - due == timedelta(hours=23)
+
+
+def test_a_notice_by_call_says_by_phone_and_the_spoken_date_not_the_texts_digits(session):
+    from app.models import GroupFormat
+
+    group = new_york_group(
+        session, format=GroupFormat.PHONE, location_name=None,
+        dial_in_number="+12125550188", dial_in_code="482913",
+    )  # fmt: skip
+    meeting = meeting_at(session, local(2026, 11, 1, 18, 30), group)
+    said = reminders.details(meeting, CATALOG, "en", by_call=True)
+    assert said["place"] == "by phone"
+    assert said["when"] == "Sunday, November 1, at 6:30 PM"
+    texted = reminders.details(meeting, CATALOG, "en")
+    assert texted["place"] == "by phone: call (212) 555-0188, code 482913"
+
+
+@pytest.mark.parametrize("language", CATALOG.languages)
+def test_a_phone_groups_reminder_call_with_its_dial_in_is_at_most_90_words(
+    twilio, session, language
+):
+    from app.models import GroupFormat
+
+    group = new_york_group(
+        session, alias=LONGEST_ALIAS, format=GroupFormat.PHONE, location_name=None,
+        dial_in_number="+12125550188", dial_in_code="48291357",
+    )  # fmt: skip
+    person = member(session, language=language)
+    with time_machine.travel(local(2026, 9, 20, 12, 0), tick=False):
+        meeting = meeting_at(session, local(2026, 9, 30, 12, 30), group)
+        rsvp = rsvp_with_reminders(session, person, meeting, local(2026, 9, 20, 12, 0))
+        answer = twilio.post(
+            f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+            {"CallSid": "CA" + "3" * 32, "From": "+15005550006", "To": person.phone,
+             "Direction": "outbound-api"},
+        )  # fmt: skip
+    said = " ".join(s.text or "" for s in ElementTree.fromstring(answer.data).iter("Say"))
+    assert "4, 8, 2, 9, 1, 3, 5, 7" in said
+    # SPEC §9's 70 words count a place name; a phone group's place is its number and code, said
+    # digit by digit (review S2-8): 10 digits and an 8-digit code take about 20 words more.
+    assert len(said.split()) <= 90, (len(said.split()), said)

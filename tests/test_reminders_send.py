@@ -59,7 +59,7 @@ def test_text_reminders_come_at_both_offsets_in_the_members_zone_across_dst(sess
     day_before, two_hours = texts(simulator, "+12125550147")
     assert "Tuesday evening group, Sun Nov 1, 6:30 PM, Chelsea Community Room" in day_before
     assert "Msg & data rates may apply. Reply STOP to end." in day_before
-    assert "Reply 1 if you will be there, 2 if you can't come." in two_hours
+    assert "Reply 1 if you will be there, 2 if you can't come (or DROP 1 any time)." in two_hours
     assert "rates" not in two_hours
 
 
@@ -220,3 +220,38 @@ def test_a_paused_member_who_agreed_to_calls_is_called_instead(session, simulato
     assert len(simulator.calls_to(person.phone)) == 1
     kinds = {r.kind for r in reminder_rows(fresh(session)) if r.status is not OutboxStatus.PENDING}
     assert kinds == {OutboxKind.CALL}
+
+
+def phone_group(session):
+    from app.models import GroupFormat
+
+    return new_york_group(
+        session,
+        format=GroupFormat.PHONE,
+        location_name=None,
+        dial_in_number="+12125550188",
+        dial_in_code="482913",
+    )
+
+
+def test_a_phone_groups_text_reminder_carries_the_dial_in_code_and_drop(session, simulator):
+    person = member(session)
+    meeting = meeting_at(session, local(*SUNDAY), phone_group(session))
+    rsvp_with_reminders(session, person, meeting, PLANNED)
+    with time_machine.travel(local(2026, 10, 31, 18, 30, 30)):
+        deliver(simulator)
+    (day_before,) = texts(simulator, person.phone)
+    assert "by phone: call (212) 555-0188, code 482913." in day_before
+    assert "DROP 1" in day_before
+
+
+def test_a_phone_groups_reminder_call_says_the_dial_in_and_code_digit_by_digit(session, simulator):
+    person = member(session, reminder_channel=ReminderChannel.CALL)
+    meeting = meeting_at(session, local(*SUNDAY), phone_group(session))
+    rsvp_with_reminders(session, person, meeting, PLANNED)
+    simulator.phone(person.phone).answers(Keys("1"))
+    with time_machine.travel(local(2026, 10, 31, 18, 31)):
+        deliver(simulator)
+    (call,) = simulator.calls_to(person.phone)
+    said = " ".join(call.said())
+    assert "call 2, 1, 2. 5, 5, 5. 0, 1, 8, 8, and enter the code 4, 8, 2, 9, 1, 3" in said

@@ -48,4 +48,5 @@ def test_after_a_carrier_stop_nothing_reaches_the_phone_until_start(simulator):
 
 def test_stop_texting_me_with_a_crisis_phrase_reaches_the_phone_as_one_text(simulator):
     (text,) = received(simulator, "stop texting me, I want to die")
-    assert text.startswith(say("en", "sms.crisis")) and text.endswith(say("en", "optout.stop"))
+    assert text.startswith(say("en", "sms.crisis"))
+    assert text.endswith(say("en", "optout.stop_short"))

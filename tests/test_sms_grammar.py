@@ -2,7 +2,7 @@
 
 import pytest
 
-from sms.grammar import Command, parse
+from sms.grammar import Command, parse, spanish, understand
 from sms.keywords import Keyword, classify
 
 COMMANDS = [
@@ -105,6 +105,11 @@ LINE = [
     ("stop texting me", Keyword("opt_out", False, "en")),
     ("No more texts", Keyword("opt_out", False, "en")),
     ("Please, no más mensajes", Keyword("opt_out", False, "es")),
+    ("I want to stop getting these", Keyword("opt_out", False, "en")),
+    ("please stop receiving texts", Keyword("opt_out", False, "en")),
+    ("I don't want these anymore", Keyword("opt_out", False, "en")),
+    ("ya no quiero recibir nada", Keyword("opt_out", False, "es")),
+    ("no me envíen más", Keyword("opt_out", False, "es")),
 ]
 
 
@@ -116,3 +121,53 @@ def test_opt_outs_twilio_does_not_catch_are_the_lines_to_confirm(body, keyword):
 @pytest.mark.parametrize("body", ["stop by the library", "FIND 94110", "I can't stop crying"])
 def test_ordinary_texts_are_not_keywords(body):
     assert classify(body, None) is None
+
+
+# Ordinary words, read only when a text is no command (review S2-10).
+ORDINARY = [
+    ("where's a group near 02139", Command("search", "02139")),
+    ("hola, busco un grupo cerca de 94110", Command("search", "94110", "es")),
+    ("my zip is 94110", Command("search", "94110")),
+    ("my meetings", Command("my", None, "en")),
+    ("My meetings please", Command("my", None, "en")),
+    ("mis reuniones", Command("my", None, "es")),
+    ("menu please", Command("menu")),
+    ("Menú por favor", Command("menu", None, "es")),
+    ("groups near me", Command("ask_zip")),
+    ("when is my meeting?", Command("my")),
+    ("cuando es mi reunión", Command("my", None, "es")),
+    ("Hola, busco un grupo", Command("ask_zip", None, "es")),
+    ("cancel my rsvp", Command("drop")),
+    ("quiero cancelar mi reunión", Command("drop", None, "es")),
+    ("ok", Command("ack", "ok")),
+    ("OK!", Command("ack", "ok")),
+    ("yes.", Command("ack", "ok")),
+    ("Sí", Command("ack", "ok", "es")),
+    ("thanks", Command("ack", "thanks")),
+    ("Thank you!", Command("ack", "thanks")),
+    ("ok thanks", Command("ack", "thanks")),
+    ("gracias", Command("ack", "thanks", "es")),
+    ("muchas gracias", Command("ack", "thanks", "es")),
+]
+
+
+@pytest.mark.parametrize(("text", "command"), ORDINARY)
+def test_it_understands_ordinary_words(text, command):
+    assert understand(text) == command
+
+
+@pytest.mark.parametrize(
+    "text", ["what is this", "my zip is 94110 or 94112", "I am not sure", "hello?", "", "12"]
+)
+def test_it_leaves_what_it_cannot_read_to_didnt_understand(text):
+    assert understand(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "is_spanish"),
+    [("hola", True), ("Gracias", True), ("quiero un grupo", True), ("por favor", True),
+     ("Busco ayuda", True), ("Menú", True), ("¿hay grupos?", True), ("hello", False),
+     ("thanks", False), ("is this the line?", False), ("MENU", False)],
+)  # fmt: skip
+def test_it_hears_spanish_in_common_words(text, is_spanish):
+    assert spanish(text) is is_spanish

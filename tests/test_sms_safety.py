@@ -85,7 +85,7 @@ def test_stop_texting_me_and_a_crisis_phrase_get_one_reply_ending_with_the_confi
 ):
     (reply,) = phone.text("stop texting me, I want to die")
     assert reply.startswith(say("en", "sms.crisis"))
-    assert reply.endswith(say("en", "optout.stop"))
+    assert reply.endswith(say("en", "optout.stop_short"))
     assert len(urgent_requests(session)) == 1
     assert all(not granted for _, granted, _ in ledger(session))
 

@@ -16,6 +16,7 @@ from app.models import (
     Rsvp,
     RsvpStatus,
 )
+from app.prompts import load_catalog
 from app.services import members, rsvps, schedules, zips
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
@@ -242,6 +243,18 @@ def test_send_me_these_details_by_text_goes_through_the_outbox_once(twilio, sess
 
 
 @time_machine.travel(NOW, tick=False)
+def test_details_texted_from_a_call_name_the_place_end_the_notes_and_say_what_next(twilio, session):
+    _group(session, "94110", name="Hope Circle", notes="Side door, room 2")
+    session.commit()
+    script = [("1", None), ("1", None), ("94110", None), ("1", "Group 1 of 1: Hope Circle")]
+    run_call(twilio, [*script, ("2", "sending the details by text")])
+    (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()
+    text = load_catalog().render(row.language, row.template, **row.params)
+    assert "Mission Branch Library, 300 Bartlett St, San Francisco, CA. Side door, room 2. " in text
+    assert text.endswith("To sign up by text, send your ZIP code.")
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_caller_without_caller_id_is_not_offered_rsvp_or_texts(twilio, session, mission):
     script = [("1", None), ("1", None), ("94110", None), ("1", None), ("1", None)]
     call = run_call(twilio, [*script, ("1", "not available on this phone")], caller="anonymous")
@@ -273,7 +286,9 @@ def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(t
         ],
     )
     (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()
-    assert row.params["where"] == "By phone: call (415) 555-0999, code 123456."
+    assert row.params["where"] == "By phone: call (415) 555-0999, code 123456"
+    text = load_catalog().render(row.language, row.template, **row.params)
+    assert "code 123456. To sign up by text, send your ZIP code." in text
 
 
 @time_machine.travel(NOW, tick=False)

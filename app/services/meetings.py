@@ -219,12 +219,15 @@ def _notice(
     language = reminders.language_for(member, meeting.group, wording.catalog)
     zone = ZoneInfo(meeting.group.timezone)
     params = {"line_name": wording.line_name, "alias": meeting.group.alias}
-    params["when"] = describe_when(wording.catalog, language, meeting.starts_at, zone)
+    call = member.reminder_channel is ReminderChannel.CALL
+    # A text says the date as every other text does ("Sat Dec 5, 6:30 PM"): the spoken form's
+    # "sábado" would make a Spanish notice UCS-2 and over budget.
+    when = describe_when if call else reminders.text_when
+    params["when"] = when(wording.catalog, language, meeting.starts_at, zone)
     for name, moment in extra.items():
-        params[name] = describe_when(wording.catalog, language, moment, zone)
+        params[name] = when(wording.catalog, language, moment, zone)
     # The notice is late once the member could have left for the meeting (the earlier start).
     params["deadline"] = min([meeting.starts_at, *extra.values()]).isoformat()
-    call = member.reminder_channel is ReminderChannel.CALL
     return Outgoing(
         kind=OutboxKind.CALL if call else OutboxKind.SMS,
         purpose=OutboxPurpose.NOTICE,

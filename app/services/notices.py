@@ -172,4 +172,6 @@ def fill(session: Session, item: OutboxItem, catalog: Catalog) -> None:
         meeting: Meeting = rsvp.meeting
         if not catalog.has(item.language):
             item.language = "en"
-        item.params = {**item.params, **reminders.details(meeting, catalog, item.language)}
+        by_call = item.kind is OutboxKind.CALL
+        said = reminders.details(meeting, catalog, item.language, by_call)
+        item.params = {**item.params, **said}

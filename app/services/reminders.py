@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -195,7 +196,19 @@ def prepare(session: Session, item: OutboxItem, wording: Wording, now: datetime)
     if free_at is not None:
         return Decision(False, free_at) if free_at < rsvp.meeting.starts_at else SKIP
     _fit(item, rsvp, kind, wording, first_text=not history.texted_before())
+    if kind is OutboxKind.SMS:
+        item.params = {**item.params, "n": drop_number(session, rsvp, now)}
     return SEND
+
+
+def drop_number(session: Session, rsvp: Rsvp, now: datetime) -> int:
+    """The number DROP takes for this RSVP: its place among the member's upcoming meetings, as
+    MY numbers them. Printed on confirmations and reminders so members learn the meeting word
+    before they reach for "cancel", a carrier stop word (review S1-1)."""
+    from app.services import rsvps  # imported here: rsvps -> notices -> this module
+
+    upcoming = [row.id for row in rsvps.upcoming_for(session, rsvp.member_id, now)]
+    return upcoming.index(rsvp.id) + 1 if rsvp.id in upcoming else 1
 
 
 def _rsvp(session: Session, rsvp_id: int | None) -> Rsvp | None:
@@ -313,42 +326,77 @@ def language_for(member: Member, group: Group, catalog: Catalog) -> str:
     return "en"
 
 
-def details(meeting: Meeting, catalog: Catalog, language: str) -> dict[str, Any]:
-    """What a reminder names: the alias (never the group's name), when, and where."""
-    group = meeting.group
+def details(
+    meeting: Meeting, catalog: Catalog, language: str, by_call: bool = False
+) -> dict[str, Any]:
+    """What a reminder or notice names: the alias (never the group's name), when, and where;
+    for a call, as it is spoken."""
+    from app.services.meetings import describe_when  # meetings plans reminders with this
+
+    group, zone = meeting.group, ZoneInfo(meeting.group.timezone)
+    when, where = (describe_when, call_place) if by_call else (text_when, place)
     return {
         "alias": group.alias,
-        "when": text_when(catalog, language, meeting.starts_at, ZoneInfo(group.timezone)),
-        "place": place(group, catalog, language),
+        "when": when(catalog, language, meeting.starts_at, zone),
+        "place": where(group, catalog, language),
     }
 
 
+def call_place(group: Group, catalog: Catalog, language: str) -> str:
+    """Where, for a call: a phone group is "by phone" here, and its dial-in is spoken digit by
+    digit after the sentence (read as written, "482913" would be a six-digit number)."""
+    if group.format is GroupFormat.IN_PERSON:
+        return place(group, catalog, language)
+    return catalog.template(language, "sms.by_phone" if group.dial_in_number else "sms.by_video")
+
+
 def text_when(catalog: Catalog, language: str, moment: datetime, zone: ZoneInfo) -> str:
-    """ "Tue Nov 24, 6:30 PM" on the group's clock, as the SMS replies write it."""
+    """ "Tue Nov 24, 6:30 PM" on the group's clock, as the SMS replies write it ("mar 24 nov,
+    6:30 p. m." in Spanish)."""
     local = moment.astimezone(zone)
     hour = local.hour % 12 or 12
+    half = catalog.template(language, "sms.am" if local.hour < 12 else "sms.pm")
     return catalog.render(
         language,
         "sms.when",
         weekday=catalog.template(language, f"sms.day.{local.weekday()}"),
         month=catalog.template(language, f"sms.month.{local.month}"),
         day=local.day,
-        time=f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}",
+        time=f"{hour}:{local.minute:02d} {half}",
     )
 
 
 def place(group: Group, catalog: Catalog, language: str) -> str:
     """The place name, or the address when the name would give the group's topic away (sent
-    unprompted: no topic word, SPEC §9); phone groups are "by phone"."""
+    unprompted: no topic word, SPEC §9); a phone group's dial-in and code."""
     # Imported here: broadcasts needs the directory, whose meetings plan reminders with this.
     from app.services import broadcasts
 
     if group.format is not GroupFormat.IN_PERSON:
-        return catalog.template(language, "sms.by_phone")
+        return remote_place(group, catalog, language)
     for candidate in (group.location_name, group.address):
         if candidate and not broadcasts.topic_words(group, [candidate]):
             return candidate
     return catalog.template(language, "reminder.place_on_file")
+
+
+def remote_place(group: Group, catalog: Catalog, language: str) -> str:
+    """How to join a group that has no room: "by phone: call (800) 555-0100, code 482913", the
+    whole of it, so a reminder is all the member needs at meeting time (review S2-8); a video
+    group without a dial-in is "by video" (the directory holds no link to text)."""
+    if not group.dial_in_number:
+        key = "sms.by_video" if group.format is GroupFormat.VIDEO else "sms.by_phone"
+        return catalog.template(language, key)
+    number = national(group.dial_in_number)
+    if not group.dial_in_code:
+        return catalog.render(language, "sms.place.dial_in_only", number=number)
+    return catalog.render(language, "sms.place.dial_in", number=number, code=group.dial_in_code)
+
+
+def national(e164: str) -> str:
+    """ "(415) 555-0999" for a text message."""
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _tell_staff_cannot_remind(session: Session, rsvp: Rsvp, now: datetime) -> None:

@@ -30,11 +30,21 @@ def national(e164: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# The part of the day said after the hour, by the hour it starts at. English needs only AM and
+# PM; Spanish says "de la madrugada" before 6, "del mediodía" for 12, and "de la noche" from 7
+# in the evening (a group at 7 or 8 meets after dark most of the year: "de la tarde" there
+# sounds like a mistake, review item 16).
+_PARTS_OF_DAY = ((0, "voice.early"), (6, "voice.am"), (12, "voice.midday"), (13, "voice.pm"))
+_EVENING = (19, "voice.night")
+
+
 def clock(moment: datetime, catalog: Catalog, language: str) -> str:
+    if moment.hour == 12 and moment.minute == 0:
+        return catalog.render(language, "voice.noon")  # "at noon": "12 PM" is often misheard
     hour = moment.hour % 12 or 12
-    half = catalog.render(language, "voice.pm" if moment.hour >= 12 else "voice.am")
+    part = [key for start, key in (*_PARTS_OF_DAY, _EVENING) if moment.hour >= start][-1]
     minutes = f":{moment.minute:02d}" if moment.minute else ""
-    return f"{hour}{minutes} {half}"
+    return f"{hour}{minutes} {catalog.render(language, part)}"
 
 
 def when(moment: datetime, zone: ZoneInfo, catalog: Catalog, language: str) -> str:

@@ -114,17 +114,25 @@ def _start() -> list[Node]:
     ]
 
 
-def _crisis() -> list[Node]:
-    return [
-        Menu(
-            CRISIS_INFO,
-            "crisis.voice_info",
-            (
-                _c("1", "crisis.text_me", "crisis_text", words="voice.words.text", when="can_text"),
-                _c("2", "more.main", MAIN, words="voice.words.main"),
-            ),
-            back=PREVIOUS,
+def _crisis_menu(name: str, prompt: str, repeat: str | None = None) -> Menu:
+    return Menu(
+        name,
+        prompt,
+        (
+            _c("1", "crisis.text_me", "crisis_text", words="voice.words.text", when="can_text"),
+            _c("2", "more.main", MAIN, words="voice.words.main"),
         ),
+        back=PREVIOUS,
+        repeat=repeat,
+    )
+
+
+def _crisis() -> list[Node]:
+    """After a crisis phrase, 911 and 988 come first and the promise of a call back after them
+    (review item 13): someone in danger must not wait through anything to hear 911. 9 there
+    repeats both."""
+    return [
+        _crisis_menu(CRISIS_INFO, "crisis.voice_info"),
         Action("crisis_text", "text_crisis_numbers", {"ok": "crisis_sent"}),
         Say("crisis_sent", "crisis.voice_sent", CRISIS_INFO),
         Action(
@@ -132,8 +140,10 @@ def _crisis() -> list[Node]:
             "open_crisis_request",
             {"opened": "crisis_opened", "no_number": "crisis_no_number"},
         ),
-        Say("crisis_opened", "crisis.voice_opened", CRISIS_INFO),
-        Say("crisis_no_number", "crisis.voice_no_number", CRISIS_INFO),
+        Say("crisis_opened", "crisis.voice_info", "crisis_promise"),
+        _crisis_menu("crisis_promise", "crisis.voice_opened", repeat="crisis_opened"),
+        Say("crisis_no_number", "crisis.voice_info", "crisis_ask_zero"),
+        _crisis_menu("crisis_ask_zero", "crisis.voice_no_number", repeat="crisis_no_number"),
     ]
 
 

@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -103,7 +104,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
             ("3", "enter the 10-digit phone number"),
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
             ("1", "leave a short message"),
-            ("1", "call 911, or call or text 988"),
+            ("1", "call 911, or call or text 9 8 8"),
             (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
             ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
             ("2", "Goodbye"),
@@ -145,7 +146,23 @@ def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_
 
 
 def test_a_crisis_phrase_in_spanish_is_answered_in_spanish(twilio, session):
-    run_call(twilio, [("2", None), ("say: ya no puedo más", "oprima 2 para español")])
+    call = run_call(twilio, [("2", None), ("say: ya no puedo más", "escriba la palabra AYUDA")])
+    assert "escriba al 9 8 8 y oprima 2" not in call.said  # a text cannot press 2
+
+
+@pytest.mark.parametrize(
+    ("key", "words", "first", "then"),
+    [
+        ("1", "I took too many pills", "If you are in danger, hang up and call 911", "You matter"),
+        ("2", "ya no quiero vivir", "Si está en peligro, cuelgue y llame al 911", "Usted importa"),
+    ],
+)
+def test_after_a_crisis_phrase_911_comes_first_then_the_call_back_promise(
+    twilio, key, words, first, then
+):
+    call = run_call(twilio, [(key, None), (f"say: {words}", None), ("9", None)])
+    assert call.said.index(first) < call.said.index(then)
+    assert call.said.count(first) == 2 and call.said.count(then) == 2  # 9 repeats both
 
 
 def test_eight_plays_crisis_information_again_and_again(twilio):

@@ -185,19 +185,7 @@ def read_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> list[Utterance]:
     group, meeting = result.group, result.meeting
     zone = ZoneInfo(group.timezone)
-    count = len(state.vars.get("shown", []))
-    topics = [ctx.say(state, f"voice.topics.{t}") for t in group.topics]
-    said = [
-        Utterance(
-            "voice.result.intro",
-            {
-                "number": int(state.vars.get("index", 0)) + 1,
-                "count": count,
-                "name": group.name,
-                "topics": speaking.listing(topics, ctx.catalog, state.language),
-            },
-        )
-    ]
+    said = [*_introduce(ctx, state, group), *_group_language(ctx, state, group)]
     if result.distance_miles is None:
         said.append(Utterance("voice.result.by_phone"))
     else:
@@ -206,6 +194,36 @@ def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> l
         when = speaking.when(meeting.starts_at, zone, ctx.catalog, state.language)
         said.append(Utterance("voice.result.next", {"when": when}))
     return said
+
+
+def _introduce(ctx: CallContext, state: CallState, group: directory.Group) -> list[Utterance]:
+    """ "Group 1 of 6: Hope Circle, for anxiety and depression. It is open to everyone." The
+    general topic is its own sentence: "for depression and everyone" says something else
+    (review item 17)."""
+    topics = [ctx.say(state, f"voice.topics.{t}") for t in group.topics if t != "general"]
+    params = {
+        "number": int(state.vars.get("index", 0)) + 1,
+        "count": len(state.vars.get("shown", [])),
+        "name": group.name,
+        "topics": speaking.listing(topics, ctx.catalog, state.language, "voice.result.joiner"),
+    }
+    said = [Utterance("voice.result.intro" if topics else "voice.result.intro_plain", params)]
+    if "general" in group.topics:
+        said.append(Utterance("voice.result.open_to_all"))
+    return said
+
+
+def _group_language(ctx: CallContext, state: CallState, group: directory.Group) -> list[Utterance]:
+    """A group that does not meet in the caller's language says which it meets in, before the
+    caller can sign up for it (review S1-4). Search puts such groups after the others."""
+    if state.language in group.languages or not group.languages:
+        return []
+    known = [code for code in group.languages if code in ctx.catalog.languages]
+    names = [ctx.say(state, f"voice.language_names.{code}") for code in known]
+    if not names:
+        return []
+    spoken = speaking.listing(names, ctx.catalog, state.language)
+    return [Utterance("voice.result.language", {"language": spoken})]
 
 
 def _place(group: directory.Group, distance: float) -> Utterance:

@@ -65,11 +65,13 @@ def weekday(moment: datetime, zone: ZoneInfo, catalog: Catalog, language: str) -
     return _nth(catalog, language, "voice.weekdays", moment.astimezone(zone).weekday())
 
 
-def listing(items: list[str], catalog: Catalog, language: str) -> str:
+def listing(
+    items: list[str], catalog: Catalog, language: str, joiner_key: str = "voice.and"
+) -> str:
     """ "anxiety and grief", "ansiedad y duelo" """
     if len(items) <= 1:
         return "".join(items)
-    joiner = catalog.render(language, "voice.and")
+    joiner = catalog.render(language, joiner_key)
     return f"{', '.join(items[:-1])} {joiner} {items[-1]}"
 
 

@@ -254,6 +254,7 @@ def _find() -> list[Node]:
                     "result_next",
                     words="voice.words.next",
                     when="has_next",
+                    unavailable="voice.find.last_group",
                 ),
                 _c(
                     "4",
@@ -261,6 +262,7 @@ def _find() -> list[Node]:
                     "result_prev",
                     words="voice.words.previous",
                     when="has_previous",
+                    unavailable="voice.find.first_group",
                 ),
             ),
             back="find_zip",
@@ -360,6 +362,7 @@ def _meetings() -> list[Node]:
                     "meeting_next",
                     words="voice.words.next",
                     when="has_next",
+                    unavailable="voice.meetings.last",
                 ),
                 _c(
                     "3",
@@ -367,6 +370,7 @@ def _meetings() -> list[Node]:
                     "meeting_prev",
                     words="voice.words.previous",
                     when="has_previous",
+                    unavailable="voice.meetings.first",
                 ),
             ),
             back=MAIN,

@@ -47,6 +47,17 @@ def test_a_verified_caller_hears_their_meetings_and_cancels_one(twilio, session)
     assert sorted(r.status for r in live) == [RsvpStatus.CANCELLED, RsvpStatus.CONFIRMED]
 
 
+def test_next_after_the_last_meeting_says_it_was_the_last(twilio, session):
+    _member_with_two_rsvps(session)
+    script = [("2", "Hope Circle"), ("2", "Tuesday Talk"), ("2", "That was your last meeting.")]
+    call = run_call(
+        twilio,
+        [*script, ("3", "Hope Circle"), ("3", "This is your first meeting.")],
+        stir=VERIFIED,
+    )
+    assert "not available on this phone" not in call.said
+
+
 def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
     _member_with_two_rsvps(session)
     run_call(twilio, [("2", "remind you by text, 1 day and 2 hours before")], stir=VERIFIED)

@@ -292,7 +292,9 @@ def test_with_three_groups_or_fewer_the_caller_hears_them_and_can_go_back_and_fo
             ("1", "I found 2 groups. Group 1 of 2: First Circle"),
             ("3", "Group 2 of 2: Second Circle"),
             ("4", "Group 1 of 2: First Circle"),
-            ("4", "not available on this phone"),
+            ("4", "This is the first group."),
+            ("3", "Group 2 of 2"),
+            ("3", "That was the last group."),
         ],
     )
 

@@ -235,6 +235,11 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
     assert "4155550100" not in caplog.text
 
 
+def test_a_spanish_callback_request_is_confirmed_in_plain_spanish(twilio):
+    script = [("2", None), ("3", None), ("2", "¿podemos dejar un mensaje de voz?")]
+    run_call(twilio, [*script, ("2", "Recibimos su solicitud.")])
+
+
 def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
     from call_flows import actions
 

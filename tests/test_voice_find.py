@@ -73,7 +73,7 @@ def mission(session):
 def test_a_first_time_caller_in_spanish_finds_a_group_by_spoken_zip_narrows_rsvps_and_picks_calls(
     twilio, session, mission
 ):
-    run_call(
+    call = run_call(
         twilio,
         [
             ("2", "Menú principal"),
@@ -93,6 +93,7 @@ def test_a_first_time_caller_in_spanish_finds_a_group_by_spoken_zip_narrows_rsvp
         ],
         greeting="Para español, oprima 2",
     )
+    assert "¿Quiere apartar un lugar? Si es así, oprima 1. Si no, oprima 2." in call.said
     member = fresh(session).scalars(select(Member)).one()
     assert (member.language, member.reminder_channel.value, member.voicemail_ok) == (
         "es",

@@ -32,6 +32,9 @@ CODES_PER_CALL = 2
 # until they hang up, which the prompt asks them to do first.
 CALL_BACK_AFTER = timedelta(minutes=1)
 CHOSEN_REMINDERS = "reminders_chosen"  # the reminder channel chosen during this call
+# Typed as a number to be called back on: the caller may be in danger (review item 12).
+CRISIS_NUMBERS = ("911", "988")
+NUMBER_TRIES = 3  # keyed-in numbers refused before the caller is offered other ways
 
 
 @dataclass
@@ -529,9 +532,15 @@ def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -
     from call_flows import numbers
 
     entered = state.vars.pop("entered", "")
+    if entered in CRISIS_NUMBERS:
+        return Outcome("crisis")  # they may be in danger: 911 and 988 now, not "try again"
     number = numbers.callback_target(ctx.session, ctx.config, entered)
     if number is None:
-        return Outcome("refused")
+        refusals = int(state.vars.get("number_refusals", 0)) + 1
+        state.vars["number_refusals"] = refusals
+        if refusals >= NUMBER_TRIES:
+            return Outcome("give_up")
+        return Outcome("short" if len(entered) < 10 else "refused")
     state.vars["typed_number"] = ctx.seal_number(number)
     return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
 

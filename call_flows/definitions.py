@@ -445,9 +445,18 @@ def _callback() -> list[Node]:
         Action(
             "check_callback_number",
             "check_callback_number",
-            {"ok": "callback_number_readback", "refused": "callback_number_refused"},
+            {
+                "ok": "callback_number_readback",
+                "refused": "callback_number_refused",
+                "short": "callback_number_short",
+                "crisis": CRISIS_INFO,
+                "give_up": "callback_number_give_up",
+            },
         ),
         Say("callback_number_refused", "voice.callback.number_refused", "callback_number"),
+        Say("callback_number_short", "voice.callback.number_short", "callback_number"),
+        # The third refused number: no endless loop, but the other ways to a call back.
+        Say("callback_number_give_up", "voice.callback.number_give_up", "anything_else"),
         Menu(
             "callback_number_readback",
             None,

@@ -130,11 +130,34 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
 
 def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
     factories_facilitator(session, "+14155550123")
-    script = [("1", None), ("3", None)]
-    for number in ("9880000000", "4155550123", "5005550006", "9001234567"):
-        script.append((number, "We cannot call that number"))
+    for numbers in (("9880000000", "4155550123"), ("5005550006", "9001234567")):
+        script = [("1", None), ("3", None)]  # two a call: the third ends the loop (below)
+        for number in numbers:
+            script.append((number, "We cannot call that number. Please try another number."))
+        run_call(twilio, script, caller="anonymous")
+    assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+def test_a_short_keyed_in_number_is_told_how_many_digits_a_number_has(twilio):
+    script = [("1", None), ("3", None), ("41555#", "A phone number has 10 digits")]
+    run_call(twilio, [*script, ("4155550123", "I heard 4, 1, 5")], caller="anonymous")
+
+
+@pytest.mark.parametrize("typed", ["911#", "988#"])
+def test_911_or_988_keyed_in_as_a_callback_number_gets_the_crisis_numbers(twilio, session, typed):
+    script = [("1", None), ("3", None), (typed, "If you are in danger, hang up and call 911")]
     run_call(twilio, script, caller="anonymous")
     assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+def test_the_third_refused_number_ends_the_loop_with_other_ways_to_a_call_back(twilio):
+    script = [("1", None), ("3", None), ("5005550006", None), ("41555#", None)]
+    heard = run_call(
+        twilio,
+        [*script, ("9001234567", "text CALL to this number. Is there anything else?")],
+        caller="anonymous",
+    )
+    assert heard.said.count("enter the 10-digit phone number") == 3
 
 
 def factories_facilitator(session, phone):

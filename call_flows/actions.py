@@ -310,11 +310,27 @@ def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     said = [_rsvp_outcome(position, already)]
     group = made.rsvp.meeting.group
     if group.dial_in_number and position is None:
-        number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
-        said.append(
-            Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})
-        )
+        return Outcome("dial_in", said)  # a number to write down: its own menu, 9 repeats it
     return Outcome("ask" if _ask_reminders(state, member) else "done", said)
+
+
+@action
+def read_dial_in(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """How to join the phone group just signed up for. It is said where 9 says it again and 1
+    texts it (review S2-8): a caller writing down ten digits and a code rarely gets them at
+    once."""
+    (result,) = directory.load(ctx.session, [_current(state)])
+    group = result.group
+    number, code = speaking.phone(group.dial_in_number or ""), group.dial_in_code or ""
+    params = {"number": number, "code": speaking.digits(code)}
+    return Outcome("ok", [Utterance("voice.rsvp.dial_in", params)])
+
+
+@action
+def after_dial_in(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    number = ctx.number(state)
+    member = members.find(ctx.session, number) if number else None
+    return Outcome("ask" if member is not None and _ask_reminders(state, member) else "done")
 
 
 def _ask_reminders(state: CallState, member: Member) -> bool:

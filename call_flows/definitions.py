@@ -281,8 +281,34 @@ def _rsvp() -> list[Node]:
         Action(
             "rsvp_make",
             "make_rsvp",
-            {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"},
+            {
+                "ask": "remind_choice",
+                "done": "rsvp_plan",
+                "refused": "rsvp_none",
+                "dial_in": "dial_in_read",
+            },
         ),
+        Action("dial_in_read", "read_dial_in", {"ok": "dial_in"}),
+        Menu(
+            "dial_in",
+            None,
+            (
+                _c(
+                    "1",
+                    "rsvp.dial_in_text",
+                    "dial_in_text",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c("2", "rsvp.dial_in_done", "dial_in_after", words="voice.words.next"),
+            ),
+            back="dial_in_after",
+            on_timeout="dial_in_after",
+            coda=("voice.rsvp.dial_in_repeat",),
+            repeat="dial_in_read",  # 9 says the number and code again, not only the keys
+        ),
+        Action("dial_in_text", "text_details", {"ok": "dial_in"}),
+        Action("dial_in_after", "after_dial_in", {"ask": "remind_choice", "done": "rsvp_plan"}),
         *_reminder_channel("remind_choice", "remind", "rsvp_plan", on_timeout="rsvp_plan"),
         _yes_no(
             "voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"

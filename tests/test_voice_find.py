@@ -250,7 +250,7 @@ def test_a_caller_without_caller_id_is_not_offered_rsvp_or_texts(twilio, session
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(twilio, session):
+def test_a_phone_group_rsvp_reads_how_to_join_where_9_repeats_it_and_1_texts_it(twilio, session):
     _group(
         session,
         "94110",
@@ -271,6 +271,9 @@ def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(t
             ("2", "sending the details by text"),
             ("1", "Do you want to sign up"),
             ("1", "call 4, 1, 5. 5, 5, 5. 0, 9, 9, 9, and enter the code 1, 2, 3, 4, 5, 6"),
+            ("9", "call 4, 1, 5. 5, 5, 5. 0, 9, 9, 9, and enter the code 1, 2, 3, 4, 5, 6"),
+            ("1", "sending the details by text"),
+            ("2", "How would you like to be reminded?"),
         ],
     )
     (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()

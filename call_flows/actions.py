@@ -637,6 +637,13 @@ def save_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 
 
 @action
+def begin_stop(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """Any caller ID may stop messages to itself: the same question and the same answer for
+    every number, member or not; only a call without a usable number cannot."""
+    return Outcome("number" if ctx.caller else "no_number")
+
+
+@action
 def stop_everything(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     from app.models import ReminderChannel
 

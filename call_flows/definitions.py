@@ -51,14 +51,16 @@ def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu
 def _reminder_channel(
     name: str, prefix: str, done: str, back: str | None = None, on_timeout: str = MAIN
 ) -> list[Node]:
-    """By text, by call (then the voicemail question) or none: asked after an RSVP and in
-    settings, the same menu leading back to different places."""
+    """By call (then the voicemail question), by text or none: asked after an RSVP and in
+    settings, the same menu leading back to different places. A phone call comes first: the
+    caller is on a phone that takes calls, and may be on a landline, where a text reminder
+    would never arrive (review S1-2)."""
     menu = Menu(
         name,
         "voice.remind.ask",
         (
-            _c("1", "remind.by_text", f"{prefix}_sms", words="voice.words.text", when="can_text"),
-            _c("2", "remind.by_call", f"{prefix}_call", words="voice.words.call"),
+            _c("1", "remind.by_call", f"{prefix}_call", words="voice.words.call"),
+            _c("2", "remind.by_text", f"{prefix}_sms", words="voice.words.text", when="can_text"),
             _c("3", "remind.none", f"{prefix}_none", words="voice.words.none"),
         ),
         back=back or done,
@@ -331,19 +333,20 @@ def _meetings() -> list[Node]:
             "verify_offer",
             "voice.verify.offer",
             (
+                # A call first: it reaches a landline too (after the caller hangs up).
                 _c(
                     "1",
-                    "verify.by_text",
-                    "meetings_text",
-                    words="voice.words.text",
-                    when="can_text",
-                ),
-                _c(
-                    "2",
                     "verify.by_call",
                     "meetings_call",
                     words="voice.words.call",
                     when="has_caller_id",
+                ),
+                _c(
+                    "2",
+                    "verify.by_text",
+                    "meetings_text",
+                    words="voice.words.text",
+                    when="can_text",
                 ),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
             ),
@@ -418,8 +421,8 @@ def _meetings() -> list[Node]:
             "otp_offer",
             "voice.otp.offer",
             (
-                _c("1", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
-                _c("2", "otp.by_call", "otp_send_call", words="voice.words.call"),
+                _c("1", "otp.by_call", "otp_send_call", words="voice.words.call"),
+                _c("2", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
                 # A code that came by call is entered in the next call: offered to everyone.
                 _c("4", "otp.have_code", "otp_entry", words="voice.words.code"),
@@ -560,12 +563,10 @@ def _settings() -> list[Node]:
             back="settings",
         ),
         Say("privacy_info", "voice.privacy.plain", "privacy"),
-        Action(
-            STOP,
-            "begin_gate",
-            {"verified": "stop_confirm", "unverified": "otp_offer"},
-            arg="stop_confirm",
-        ),
+        # No code or PIN for a stop (review S1-2): it only withdraws messages to the number
+        # calling, revoking consent must be easy, and everyone hears the same words.
+        Action(STOP, "begin_stop", {"number": "stop_confirm", "no_number": "stop_no_number"}),
+        Say("stop_no_number", "voice.privacy.stop_no_number", "anything_else"),
         _yes_no("stop_confirm", "voice.privacy.stop_ask", "do_stop", "privacy", back="privacy"),
         Action("do_stop", "stop_everything", {"ok": "stopped"}),
         Hangup("stopped", ("voice.privacy.stopped", GOODBYE)),

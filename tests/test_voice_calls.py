@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
-from app.services import rsvps
+from app.models import CallbackRequest, ConsentPurpose, Member, OutboxItem, Rsvp, RsvpStatus
+from app.services import members, rsvps
 from app.simulator import Keys, Talk
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
@@ -17,6 +17,7 @@ from workers.dispatch import send_batch
 
 CALLER = "+14155550100"
 VERIFIED = "TN-Validation-Passed-A"
+SECRET = "test-secret-key"
 NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 
 
@@ -64,7 +65,7 @@ def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
 
 
 def _unverified_offer(twilio, caller):
-    call = run_call(twilio, [("1", None), ("2", None), ("1", None), ("2", None)], caller=caller)
+    call = run_call(twilio, [("1", None), ("2", None), ("2", None), ("2", None)], caller=caller)
     return call.said
 
 
@@ -224,18 +225,53 @@ def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, sessi
     )
 
 
+STOPPED = "You will get no more calls or texts from this line. To turn reminders back on"
+
+
+def test_an_unverified_caller_stops_messages_from_caller_id_without_a_code(twilio, session):
+    """A stop only withdraws messages to the number calling, so it needs no code (a landline
+    cannot get one in the same call); a stranger's number hears the very same words."""
+    factories.member(session, phone=CALLER, language="en", reminder_channel="call")
+    session.commit()
+    script = [("1", None), ("say: stop calling me", "Do you want to stop all calls and texts")]
+    member_heard = run_call(twilio, [*script, ("1", STOPPED)]).said
+    stranger_heard = run_call(twilio, [*script, ("1", STOPPED)], caller="+14155550199").said
+    assert member_heard == stranger_heard
+    assert "code" not in member_heard
+    member = fresh(session).scalars(select(Member).where(Member.phone == CALLER)).one()
+    assert member.reminder_channel.value == "none"
+    assert not members.has_consent(session, CALLER, ConsentPurpose.REMINDERS_CALL, SECRET)
+
+
+def test_stop_from_settings_needs_no_code_either(twilio):
+    script = [("1", None), ("4", None), ("4", None), ("2", "Do you want to stop all calls")]
+    run_call(twilio, [*script, ("1", STOPPED)])
+
+
+def test_a_caller_without_caller_id_asking_to_stop_hears_how_to_stop_from_that_phone(twilio):
+    script = [("1", None), ("say: stop calling me", "We cannot see the number you are calling")]
+    run_call(twilio, [*script, ("2", "Goodbye")], caller="anonymous")
+
+
+def test_reminders_and_meetings_offer_a_phone_call_before_a_text(twilio):
+    heard = run_call(twilio, [("1", None), ("4", None), ("2", None), ("hangup", None)]).said
+    assert "For a phone call, press 1. For a text message, press 2." in heard
+    heard = run_call(twilio, [("1", None), ("2", None), ("hangup", None)]).said
+    assert "To get a phone call, press 1. To get them by text, press 2." in heard
+
+
 def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, simulator):
     factories.member(session, phone=CALLER, language="en")
     session.commit()
     script = [("1", None), ("4", None), ("3", "check this is your phone")]
-    script.append(("1", "enter the 6-digit code"))
+    script.append(("2", "enter the 6-digit code"))  # by text
 
     def texted_code():
         send_batch([fresh(session).scalars(select(OutboxItem)).one().id])
         (text,) = [m.body for m in simulator.messages_to(CALLER)]
         return re.search(r"\d{6}", text).group()
 
-    run_call(twilio, [*script, ("000000", "did not work"), ("1", None), ("hangup", None)])
+    run_call(twilio, [*script, ("000000", "did not work"), ("2", None), ("hangup", None)])
     fresh(session).execute(OutboxItem.__table__.delete())
     session.commit()
     run_call(twilio, [*script, (texted_code, "enter a new 4-digit PIN"), ("1357", "PIN is set")])
@@ -365,7 +401,7 @@ def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, sessio
             ("1", None),
             ("4", None),
             ("2", None),
-            ("2", "may we leave a voicemail"),
+            ("1", "may we leave a voicemail"),
             ("1", "by phone call"),
         ],
     )

@@ -87,7 +87,7 @@ def test_a_first_time_caller_in_spanish_finds_a_group_by_spoken_zip_narrows_rsvp
                 "Hope Circle, el martes 24 de noviembre, a las 6:30 de la tarde. ¿Quiere apartar",
             ),
             ("1", "Ya está en la lista. ¿Cómo quiere que le recordemos?"),
-            ("2", "¿podemos dejar un mensaje de voz?"),
+            ("1", "¿podemos dejar un mensaje de voz?"),
             ("1", "Le recordaremos por llamada, 1 día y 2 horas antes"),
             ("2", "Adiós"),
         ],

@@ -230,7 +230,7 @@ def _group_language(ctx: CallContext, state: CallState, group: directory.Group) 
 
 
 def _place(group: directory.Group, distance: float) -> Utterance:
-    params = {"place": group.location_name or "", "address": group.address or ""}
+    params = {"place": group.location_name or "", "address": speaking.address(group.address or "")}
     if distance < 1:
         return Utterance("voice.result.place_near", params)
     return Utterance("voice.result.place", {**params, "miles": f"{distance:.0f}"})

@@ -77,3 +77,125 @@ def listing(
 
 def _nth(catalog: Catalog, language: str, key: str, index: int) -> str:
     return [part.strip() for part in catalog.template(language, key).split(",")][index]
+
+
+# Directory addresses are written for the eye ("300 E Bartlett St, San Francisco, CA"); a voice
+# reads "St" as "S T" or "Saint" and "CA" as "ca". The common ones are said in full. The words
+# stay English in a Spanish call too: they are part of the street's name, as a sign shows it.
+_STREET_WORDS = {
+    "st": "Street",
+    "ave": "Avenue",
+    "av": "Avenue",
+    "blvd": "Boulevard",
+    "rd": "Road",
+    "dr": "Drive",
+    "ln": "Lane",
+    "ct": "Court",
+    "pl": "Place",
+    "hwy": "Highway",
+    "pkwy": "Parkway",
+    "ste": "Suite",
+    "apt": "Apartment",
+    "fl": "Floor",
+}
+_DIRECTIONS = {
+    "n": "North",
+    "s": "South",
+    "e": "East",
+    "w": "West",
+    "ne": "Northeast",
+    "nw": "Northwest",
+    "se": "Southeast",
+    "sw": "Southwest",
+}
+_STATES = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "D C",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "PR": "Puerto Rico",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "GU": "Guam",
+    "VI": "U S Virgin Islands",
+}
+
+
+def address(written: str) -> str:
+    """ "300 E Bartlett St, San Francisco, CA 94110" → "300 East Bartlett Street, San
+    Francisco, California 9, 4, 1, 1, 0". "St" before a name is "Saint" ("St Luke's")."""
+    parts = [part.strip() for part in written.split(",")]
+    spoken = [_street_part(part) for part in parts[:-1]] + [_last_part(parts[-1], len(parts))]
+    return ", ".join(spoken)
+
+
+def _street_part(part: str) -> str:
+    words = part.split()
+    said = []
+    for index, word in enumerate(words):
+        bare = word.rstrip(".").lower()
+        last = index == len(words) - 1
+        after_number = index > 0 and words[index - 1][:1].isdigit()
+        if bare == "st" and (index == 0 or after_number) and not last:
+            said.append("Saint")  # "St Luke's Church", "12 St Marks Place"
+        elif bare in _STREET_WORDS:
+            said.append(_STREET_WORDS[bare])
+        elif bare in _DIRECTIONS and after_number and not last:
+            said.append(_DIRECTIONS[bare])  # "300 E Main": not "E Street Center"
+        else:
+            said.append(word)
+    return " ".join(said)
+
+
+def _last_part(part: str, count: int) -> str:
+    """The last comma-separated part: "CA 94110", "CA", or a street when there is only one."""
+    words = part.split()
+    if count > 1 and words and words[0] in _STATES and all(w.isdigit() for w in words[1:]):
+        state = _STATES[words[0]]
+        return " ".join([state, *(digits(w) for w in words[1:])])
+    return _street_part(part)

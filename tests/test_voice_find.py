@@ -392,3 +392,4 @@ def test_open_to_everyone_is_its_own_sentence_never_a_topic_in_a_list(twilio, tw
     call = run_call(twilio, script)
     assert "Both Ways, for anxiety. It is open to everyone." in call.said
     assert "everyone," not in call.said and "and everyone" not in call.said
+    assert "300 Bartlett Street, San Francisco, California" in call.said  # not "St", "CA"

@@ -148,3 +148,20 @@ def test_noon_and_evening_are_said_as_a_person_says_them(local_hour, minute, lan
     zone = ZoneInfo("America/Los_Angeles")
     moment = datetime(2026, 11, 24, local_hour, minute, tzinfo=zone)
     assert speaking.when(moment, zone, CATALOG, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        (
+            "300 Bartlett St, San Francisco, CA 94110",
+            "300 Bartlett Street, San Francisco, California 9, 4, 1, 1, 0",
+        ),
+        ("1 N Main St Ste 200, Oakland, CA", "1 North Main Street Suite 200, Oakland, California"),
+        ("St Luke's Church, 12 Main Ave", "Saint Luke's Church, 12 Main Avenue"),
+        ("E Street Center, 4 W 5th St.", "E Street Center, 4 West 5th Street"),
+        ("Side door", "Side door"),
+    ],
+)
+def test_address_abbreviations_are_said_in_full(written, spoken):
+    assert speaking.address(written) == spoken

@@ -33,6 +33,9 @@ CODES_PER_CALL = 2
 # until they hang up, which the prompt asks them to do first.
 CALL_BACK_AFTER = timedelta(minutes=1)
 CHOSEN_REMINDERS = "reminders_chosen"  # the reminder channel chosen during this call
+# Typed as a number to be called back on: the caller may be in danger (review item 12).
+CRISIS_NUMBERS = ("911", "988")
+NUMBER_TRIES = 3  # keyed-in numbers refused before the caller is offered other ways
 
 
 @dataclass
@@ -186,19 +189,7 @@ def read_result(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
 def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> list[Utterance]:
     group, meeting = result.group, result.meeting
     zone = ZoneInfo(group.timezone)
-    count = len(state.vars.get("shown", []))
-    topics = [ctx.say(state, f"voice.topics.{t}") for t in group.topics]
-    said = [
-        Utterance(
-            "voice.result.intro",
-            {
-                "number": int(state.vars.get("index", 0)) + 1,
-                "count": count,
-                "name": group.name,
-                "topics": speaking.listing(topics, ctx.catalog, state.language),
-            },
-        )
-    ]
+    said = [*_introduce(ctx, state, group), *_group_language(ctx, state, group)]
     if result.distance_miles is None:
         said.append(Utterance("voice.result.by_phone"))
     else:
@@ -209,8 +200,38 @@ def _describe(ctx: CallContext, state: CallState, result: directory.Result) -> l
     return said
 
 
+def _introduce(ctx: CallContext, state: CallState, group: directory.Group) -> list[Utterance]:
+    """ "Group 1 of 6: Hope Circle, for anxiety and depression. It is open to everyone." The
+    general topic is its own sentence: "for depression and everyone" says something else
+    (review item 17)."""
+    topics = [ctx.say(state, f"voice.topics.{t}") for t in group.topics if t != "general"]
+    params = {
+        "number": int(state.vars.get("index", 0)) + 1,
+        "count": len(state.vars.get("shown", [])),
+        "name": group.name,
+        "topics": speaking.listing(topics, ctx.catalog, state.language, "voice.result.joiner"),
+    }
+    said = [Utterance("voice.result.intro" if topics else "voice.result.intro_plain", params)]
+    if "general" in group.topics:
+        said.append(Utterance("voice.result.open_to_all"))
+    return said
+
+
+def _group_language(ctx: CallContext, state: CallState, group: directory.Group) -> list[Utterance]:
+    """A group that does not meet in the caller's language says which it meets in, before the
+    caller can sign up for it (review S1-4). Search puts such groups after the others."""
+    if state.language in group.languages or not group.languages:
+        return []
+    known = [code for code in group.languages if code in ctx.catalog.languages]
+    names = [ctx.say(state, f"voice.language_names.{code}") for code in known]
+    if not names:
+        return []
+    spoken = speaking.listing(names, ctx.catalog, state.language)
+    return [Utterance("voice.result.language", {"language": spoken})]
+
+
 def _place(group: directory.Group, distance: float) -> Utterance:
-    params = {"place": group.location_name or "", "address": group.address or ""}
+    params = {"place": group.location_name or "", "address": speaking.address(group.address or "")}
     if distance < 1:
         return Utterance("voice.result.place_near", params)
     return Utterance("voice.result.place", {**params, "miles": f"{distance:.0f}"})
@@ -303,11 +324,27 @@ def make_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     said = [_rsvp_outcome(position, already)]
     group = made.rsvp.meeting.group
     if group.dial_in_number and position is None:
-        number, code = speaking.phone(group.dial_in_number), group.dial_in_code or ""
-        said.append(
-            Utterance("voice.rsvp.dial_in", {"number": number, "code": speaking.digits(code)})
-        )
+        return Outcome("dial_in", said)  # a number to write down: its own menu, 9 repeats it
     return Outcome("ask" if _ask_reminders(state, member) else "done", said)
+
+
+@action
+def read_dial_in(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """How to join the phone group just signed up for. It is said where 9 says it again and 1
+    texts it (review S2-8): a caller writing down ten digits and a code rarely gets them at
+    once."""
+    (result,) = directory.load(ctx.session, [_current(state)])
+    group = result.group
+    number, code = speaking.phone(group.dial_in_number or ""), group.dial_in_code or ""
+    params = {"number": number, "code": speaking.digits(code)}
+    return Outcome("ok", [Utterance("voice.rsvp.dial_in", params)])
+
+
+@action
+def after_dial_in(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    number = ctx.number(state)
+    member = members.find(ctx.session, number) if number else None
+    return Outcome("ask" if member is not None and _ask_reminders(state, member) else "done")
 
 
 def _ask_reminders(state: CallState, member: Member) -> bool:
@@ -525,9 +562,15 @@ def check_callback_number(ctx: CallContext, state: CallState, arg: str | None) -
     from call_flows import numbers
 
     entered = state.vars.pop("entered", "")
+    if entered in CRISIS_NUMBERS:
+        return Outcome("crisis")  # they may be in danger: 911 and 988 now, not "try again"
     number = numbers.callback_target(ctx.session, ctx.config, entered)
     if number is None:
-        return Outcome("refused")
+        refusals = int(state.vars.get("number_refusals", 0)) + 1
+        state.vars["number_refusals"] = refusals
+        if refusals >= NUMBER_TRIES:
+            return Outcome("give_up")
+        return Outcome("short" if len(entered) < 10 else "refused")
     state.vars["typed_number"] = ctx.seal_number(number)
     return Outcome("ok", [Utterance("voice.callback.readback", {"digits": speaking.phone(number)})])
 
@@ -605,6 +648,13 @@ def save_pin(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     member = members.find_or_create(ctx.session, ctx.caller, state.language)
     verification.set_pin(member, entered)
     return Outcome("ok")
+
+
+@action
+def begin_stop(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """Any caller ID may stop messages to itself: the same question and the same answer for
+    every number, member or not; only a call without a usable number cannot."""
+    return Outcome("number" if ctx.caller else "no_number")
 
 
 @action

@@ -51,14 +51,16 @@ def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu
 def _reminder_channel(
     name: str, prefix: str, done: str, back: str | None = None, on_timeout: str = MAIN
 ) -> list[Node]:
-    """By text, by call (then the voicemail question) or none: asked after an RSVP and in
-    settings, the same menu leading back to different places."""
+    """By call (then the voicemail question), by text or none: asked after an RSVP and in
+    settings, the same menu leading back to different places. A phone call comes first: the
+    caller is on a phone that takes calls, and may be on a landline, where a text reminder
+    would never arrive (review S1-2)."""
     menu = Menu(
         name,
         "voice.remind.ask",
         (
-            _c("1", "remind.by_text", f"{prefix}_sms", words="voice.words.text", when="can_text"),
-            _c("2", "remind.by_call", f"{prefix}_call", words="voice.words.call"),
+            _c("1", "remind.by_call", f"{prefix}_call", words="voice.words.call"),
+            _c("2", "remind.by_text", f"{prefix}_sms", words="voice.words.text", when="can_text"),
             _c("3", "remind.none", f"{prefix}_none", words="voice.words.none"),
         ),
         back=back or done,
@@ -114,17 +116,25 @@ def _start() -> list[Node]:
     ]
 
 
-def _crisis() -> list[Node]:
-    return [
-        Menu(
-            CRISIS_INFO,
-            "crisis.voice_info",
-            (
-                _c("1", "crisis.text_me", "crisis_text", words="voice.words.text", when="can_text"),
-                _c("2", "more.main", MAIN, words="voice.words.main"),
-            ),
-            back=PREVIOUS,
+def _crisis_menu(name: str, prompt: str, repeat: str | None = None) -> Menu:
+    return Menu(
+        name,
+        prompt,
+        (
+            _c("1", "crisis.text_me", "crisis_text", words="voice.words.text", when="can_text"),
+            _c("2", "more.main", MAIN, words="voice.words.main"),
         ),
+        back=PREVIOUS,
+        repeat=repeat,
+    )
+
+
+def _crisis() -> list[Node]:
+    """After a crisis phrase, 911 and 988 come first and the promise of a call back after them
+    (review item 13): someone in danger must not wait through anything to hear 911. 9 there
+    repeats both."""
+    return [
+        _crisis_menu(CRISIS_INFO, "crisis.voice_info"),
         Action("crisis_text", "text_crisis_numbers", {"ok": "crisis_sent"}),
         Say("crisis_sent", "crisis.voice_sent", CRISIS_INFO),
         Action(
@@ -132,8 +142,10 @@ def _crisis() -> list[Node]:
             "open_crisis_request",
             {"opened": "crisis_opened", "no_number": "crisis_no_number"},
         ),
-        Say("crisis_opened", "crisis.voice_opened", CRISIS_INFO),
-        Say("crisis_no_number", "crisis.voice_no_number", CRISIS_INFO),
+        Say("crisis_opened", "crisis.voice_info", "crisis_promise"),
+        _crisis_menu("crisis_promise", "crisis.voice_opened", repeat="crisis_opened"),
+        Say("crisis_no_number", "crisis.voice_info", "crisis_ask_zero"),
+        _crisis_menu("crisis_ask_zero", "crisis.voice_no_number", repeat="crisis_no_number"),
     ]
 
 
@@ -244,6 +256,7 @@ def _find() -> list[Node]:
                     "result_next",
                     words="voice.words.next",
                     when="has_next",
+                    unavailable="voice.find.last_group",
                 ),
                 _c(
                     "4",
@@ -251,6 +264,7 @@ def _find() -> list[Node]:
                     "result_prev",
                     words="voice.words.previous",
                     when="has_previous",
+                    unavailable="voice.find.first_group",
                 ),
             ),
             back="find_zip",
@@ -269,8 +283,34 @@ def _rsvp() -> list[Node]:
         Action(
             "rsvp_make",
             "make_rsvp",
-            {"ask": "remind_choice", "done": "rsvp_plan", "refused": "rsvp_none"},
+            {
+                "ask": "remind_choice",
+                "done": "rsvp_plan",
+                "refused": "rsvp_none",
+                "dial_in": "dial_in_read",
+            },
         ),
+        Action("dial_in_read", "read_dial_in", {"ok": "dial_in"}),
+        Menu(
+            "dial_in",
+            None,
+            (
+                _c(
+                    "1",
+                    "rsvp.dial_in_text",
+                    "dial_in_text",
+                    words="voice.words.text",
+                    when="can_text",
+                ),
+                _c("2", "rsvp.dial_in_done", "dial_in_after", words="voice.words.next"),
+            ),
+            back="dial_in_after",
+            on_timeout="dial_in_after",
+            coda=("voice.rsvp.dial_in_repeat",),
+            repeat="dial_in_read",  # 9 says the number and code again, not only the keys
+        ),
+        Action("dial_in_text", "text_details", {"ok": "dial_in"}),
+        Action("dial_in_after", "after_dial_in", {"ask": "remind_choice", "done": "rsvp_plan"}),
         *_reminder_channel("remind_choice", "remind", "rsvp_plan", on_timeout="rsvp_plan"),
         _yes_no(
             "voicemail_choice", "voice.remind.voicemail_ask", "vm_yes", "vm_no", back="rsvp_plan"
@@ -293,19 +333,20 @@ def _meetings() -> list[Node]:
             "verify_offer",
             "voice.verify.offer",
             (
+                # A call first: it reaches a landline too (after the caller hangs up).
                 _c(
                     "1",
-                    "verify.by_text",
-                    "meetings_text",
-                    words="voice.words.text",
-                    when="can_text",
-                ),
-                _c(
-                    "2",
                     "verify.by_call",
                     "meetings_call",
                     words="voice.words.call",
                     when="has_caller_id",
+                ),
+                _c(
+                    "2",
+                    "verify.by_text",
+                    "meetings_text",
+                    words="voice.words.text",
+                    when="can_text",
                 ),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
             ),
@@ -350,6 +391,7 @@ def _meetings() -> list[Node]:
                     "meeting_next",
                     words="voice.words.next",
                     when="has_next",
+                    unavailable="voice.meetings.last",
                 ),
                 _c(
                     "3",
@@ -357,6 +399,7 @@ def _meetings() -> list[Node]:
                     "meeting_prev",
                     words="voice.words.previous",
                     when="has_previous",
+                    unavailable="voice.meetings.first",
                 ),
             ),
             back=MAIN,
@@ -378,8 +421,8 @@ def _meetings() -> list[Node]:
             "otp_offer",
             "voice.otp.offer",
             (
-                _c("1", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
-                _c("2", "otp.by_call", "otp_send_call", words="voice.words.call"),
+                _c("1", "otp.by_call", "otp_send_call", words="voice.words.call"),
+                _c("2", "otp.by_text", "otp_send_sms", words="voice.words.text", when="can_text"),
                 _c("3", "verify.pin", "pin_entry", words="voice.words.pin"),
                 # A code that came by call is entered in the next call: offered to everyone.
                 _c("4", "otp.have_code", "otp_entry", words="voice.words.code"),
@@ -431,9 +474,18 @@ def _callback() -> list[Node]:
         Action(
             "check_callback_number",
             "check_callback_number",
-            {"ok": "callback_number_readback", "refused": "callback_number_refused"},
+            {
+                "ok": "callback_number_readback",
+                "refused": "callback_number_refused",
+                "short": "callback_number_short",
+                "crisis": CRISIS_INFO,
+                "give_up": "callback_number_give_up",
+            },
         ),
         Say("callback_number_refused", "voice.callback.number_refused", "callback_number"),
+        Say("callback_number_short", "voice.callback.number_short", "callback_number"),
+        # The third refused number: no endless loop, but the other ways to a call back.
+        Say("callback_number_give_up", "voice.callback.number_give_up", "anything_else"),
         Menu(
             "callback_number_readback",
             None,
@@ -511,12 +563,10 @@ def _settings() -> list[Node]:
             back="settings",
         ),
         Say("privacy_info", "voice.privacy.plain", "privacy"),
-        Action(
-            STOP,
-            "begin_gate",
-            {"verified": "stop_confirm", "unverified": "otp_offer"},
-            arg="stop_confirm",
-        ),
+        # No code or PIN for a stop (review S1-2): it only withdraws messages to the number
+        # calling, revoking consent must be easy, and everyone hears the same words.
+        Action(STOP, "begin_stop", {"number": "stop_confirm", "no_number": "stop_no_number"}),
+        Say("stop_no_number", "voice.privacy.stop_no_number", "anything_else"),
         _yes_no("stop_confirm", "voice.privacy.stop_ask", "do_stop", "privacy", back="privacy"),
         Action("do_stop", "stop_everything", {"ok": "stopped"}),
         Hangup("stopped", ("voice.privacy.stopped", GOODBYE)),

@@ -160,7 +160,8 @@ def _on_menu(
     for choice in menu.choices:
         if choice.key == heard.value:
             if not _offered(choice, facts):
-                return go(flows, state, menu.name, [Utterance("voice.not_available")])
+                unavailable = choice.unavailable or "voice.not_available"
+                return go(flows, state, menu.name, [Utterance(unavailable)])
             return go(flows, state, choice.target, [])
     return _invalid(flows, state, menu, heard)
 

@@ -25,6 +25,7 @@ class Choice:
     when: str | None = None  # a fact the caller must have; unmet: not announced, "not available"
     item: str | None = None  # a call variable holding a prompt key, rendered into {item}
     language: str | None = None  # spoken in this language whatever the caller's (language menu)
+    unavailable: str | None = None  # said instead of "not available" when ``when`` is unmet
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def test_a_landline_member_gets_the_code_by_call_read_twice_and_again_on_nine_th
 ):
     landline_member(session)
     simulator.phone(MEMBER).landline = True
-    asking = simulator.call_line(MEMBER, *TO_THE_CODE_OFFER, "2")
+    asking = simulator.call_line(MEMBER, *TO_THE_CODE_OFFER, "1")  # by call
     assert "Please hang up now. In about a minute, we will call this phone" in heard(asking)
     assert simulator.calls_to(MEMBER) == []  # nothing rings while they are on the line
     simulator.phone(MEMBER).answers("9", "1")
@@ -63,7 +63,7 @@ def test_a_member_asking_for_their_meetings_by_call_is_called_back_and_hears_the
     group = factories.group(session, name="Hope Circle", location_name="Mission Library")
     rsvps.create(session, member, factories.meeting(session, group).id, "voice")
     session.commit()
-    asking = simulator.call_line(MEMBER, "1", "2", "2")
+    asking = simulator.call_line(MEMBER, "1", "2", "1")  # my meetings by call
     assert "we will call it in about a minute and read them to you" in heard(asking)
     simulator.phone(MEMBER).answers("1")
     a_minute_later(app, simulator)
@@ -76,7 +76,7 @@ def test_a_code_call_that_comes_after_the_code_expired_says_so(
     app, session, simulator, redis_client
 ):
     landline_member(session)
-    simulator.call_line(MEMBER, *TO_THE_CODE_OFFER, "2")
+    simulator.call_line(MEMBER, *TO_THE_CODE_OFFER, "1")  # by call
     for key in redis_client.scan_iter("phoneline:otp:*"):
         redis_client.delete(key)  # ten minutes have passed
     a_minute_later(app, simulator)

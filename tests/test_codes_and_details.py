@@ -21,7 +21,7 @@ STRANGER = "+14155550199"
 VERIFIED = "TN-Validation-Passed-A"
 # English (a caller the line does not know), settings, set a PIN: the one-time code offer.
 TO_THE_CODE_OFFER = [("1", None), ("4", None), ("3", "check this is your phone")]
-BY_TEXT = ("1", "enter the 6-digit code")
+BY_TEXT = ("2", "enter the 6-digit code")
 BACK = ("*", "check this is your phone")
 LIMIT = "asked for several codes in the last hour"
 
@@ -55,12 +55,12 @@ def test_asking_again_in_the_same_call_sends_the_same_code_again(twilio, session
 
 def test_a_call_gets_two_codes_at_most_and_a_number_three_an_hour(twilio, session):
     member(session)
-    third = [("1", LIMIT)]
+    third = [("2", LIMIT)]
     run_call(twilio, [*TO_THE_CODE_OFFER, BY_TEXT, BACK, BY_TEXT, BACK, *third], caller=MEMBER)
     unknown_language(session)
     run_call(twilio, [*TO_THE_CODE_OFFER, BY_TEXT, ("hangup", None)], caller=MEMBER)
     unknown_language(session)
-    run_call(twilio, [*TO_THE_CODE_OFFER, ("2", LIMIT), ("hangup", None)], caller=MEMBER)
+    run_call(twilio, [*TO_THE_CODE_OFFER, ("1", LIMIT), ("hangup", None)], caller=MEMBER)  # call
     assert len(rows(session)) == 3
 
 
@@ -68,7 +68,7 @@ def test_a_stranger_hears_exactly_what_a_member_hears_asking_for_codes_again_and
     twilio, session
 ):
     member(session)
-    script = [*TO_THE_CODE_OFFER, BY_TEXT, BACK, BY_TEXT, BACK, ("1", LIMIT), ("hangup", None)]
+    script = [*TO_THE_CODE_OFFER, BY_TEXT, BACK, BY_TEXT, BACK, ("2", LIMIT), ("hangup", None)]
     heard = [run_call(twilio, script, caller=number).said for number in (MEMBER, STRANGER)]
     assert heard[0] == heard[1]
     assert [row.recipient for row in rows(session)] == [MEMBER, MEMBER]

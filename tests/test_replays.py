@@ -107,7 +107,7 @@ def _a_call_to_its_goodbye(twilio):
     """English, my meetings, by text, then 2: goodbye. Returns the requests, as captured."""
     captured = [("/twilio/voice", CALL)]
     answer = twilio.post("/twilio/voice", CALL)
-    for key in ("1", "2", "1", "2"):
+    for key in ("1", "2", "2", "2"):
         path = gathers(answer.data)[0].get("action").split("/twilio", 1)[1]
         captured.append(("/twilio" + path, {**CALL, "Digits": key}))
         answer = twilio.post(*captured[-1])

@@ -116,6 +116,22 @@ CASES = [
         REMOTE_EN,
     ),
     (
+        "by text too, a Spanish speaker gets Spanish groups first, in person and by phone",
+        "94110",
+        "es",
+        "sms",
+        [
+            "mission-spanish",
+            "mission-late",
+            "mission-evening",
+            "mission-too-late",
+            "phone-spanish",
+            "phone-english",
+            "video-with-dial-in",
+            "video-only",
+        ],
+    ),
+    (
         "by text, a video group without a dial-in is offered too",
         "59001",
         "en",

@@ -3,11 +3,12 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.models import CallbackRequest, Member, OutboxItem, Rsvp, RsvpStatus
-from app.services import rsvps
+from app.models import CallbackRequest, ConsentPurpose, Member, OutboxItem, Rsvp, RsvpStatus
+from app.services import members, rsvps
 from app.simulator import Keys, Talk
 from tests import factories
 from tests.call_runner import every_voice_document_is_checked, run_call  # noqa: F401
@@ -16,6 +17,7 @@ from workers.dispatch import send_batch
 
 CALLER = "+14155550100"
 VERIFIED = "TN-Validation-Passed-A"
+SECRET = "test-secret-key"
 NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 
 
@@ -46,13 +48,24 @@ def test_a_verified_caller_hears_their_meetings_and_cancels_one(twilio, session)
     assert sorted(r.status for r in live) == [RsvpStatus.CANCELLED, RsvpStatus.CONFIRMED]
 
 
+def test_next_after_the_last_meeting_says_it_was_the_last(twilio, session):
+    _member_with_two_rsvps(session)
+    script = [("2", "Hope Circle"), ("2", "Tuesday Talk"), ("2", "That was your last meeting.")]
+    call = run_call(
+        twilio,
+        [*script, ("3", "Hope Circle"), ("3", "This is your first meeting.")],
+        stir=VERIFIED,
+    )
+    assert "not available on this phone" not in call.said
+
+
 def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
     _member_with_two_rsvps(session)
     run_call(twilio, [("2", "remind you by text, 1 day and 2 hours before")], stir=VERIFIED)
 
 
 def _unverified_offer(twilio, caller):
-    call = run_call(twilio, [("1", None), ("2", None), ("1", None), ("2", None)], caller=caller)
+    call = run_call(twilio, [("1", None), ("2", None), ("2", None), ("2", None)], caller=caller)
     return call.said
 
 
@@ -103,7 +116,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
             ("3", "enter the 10-digit phone number"),
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
             ("1", "leave a short message"),
-            ("1", "call 911, or call or text 988"),
+            ("1", "call 911, or call or text 9 8 8"),
             (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
             ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
             ("2", "Goodbye"),
@@ -118,11 +131,34 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
 
 def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
     factories_facilitator(session, "+14155550123")
-    script = [("1", None), ("3", None)]
-    for number in ("9880000000", "4155550123", "5005550006", "9001234567"):
-        script.append((number, "We cannot call that number"))
+    for numbers in (("9880000000", "4155550123"), ("5005550006", "9001234567")):
+        script = [("1", None), ("3", None)]  # two a call: the third ends the loop (below)
+        for number in numbers:
+            script.append((number, "We cannot call that number. Please try another number."))
+        run_call(twilio, script, caller="anonymous")
+    assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+def test_a_short_keyed_in_number_is_told_how_many_digits_a_number_has(twilio):
+    script = [("1", None), ("3", None), ("41555#", "A phone number has 10 digits")]
+    run_call(twilio, [*script, ("4155550123", "I heard 4, 1, 5")], caller="anonymous")
+
+
+@pytest.mark.parametrize("typed", ["911#", "988#"])
+def test_911_or_988_keyed_in_as_a_callback_number_gets_the_crisis_numbers(twilio, session, typed):
+    script = [("1", None), ("3", None), (typed, "If you are in danger, hang up and call 911")]
     run_call(twilio, script, caller="anonymous")
     assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+def test_the_third_refused_number_ends_the_loop_with_other_ways_to_a_call_back(twilio):
+    script = [("1", None), ("3", None), ("5005550006", None), ("41555#", None)]
+    heard = run_call(
+        twilio,
+        [*script, ("9001234567", "text CALL to this number. Is there anything else?")],
+        caller="anonymous",
+    )
+    assert heard.said.count("enter the 10-digit phone number") == 3
 
 
 def factories_facilitator(session, phone):
@@ -145,7 +181,23 @@ def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_
 
 
 def test_a_crisis_phrase_in_spanish_is_answered_in_spanish(twilio, session):
-    run_call(twilio, [("2", None), ("say: ya no puedo más", "oprima 2 para español")])
+    call = run_call(twilio, [("2", None), ("say: ya no puedo más", "escriba la palabra AYUDA")])
+    assert "escriba al 9 8 8 y oprima 2" not in call.said  # a text cannot press 2
+
+
+@pytest.mark.parametrize(
+    ("key", "words", "first", "then"),
+    [
+        ("1", "I took too many pills", "If you are in danger, hang up and call 911", "You matter"),
+        ("2", "ya no quiero vivir", "Si está en peligro, cuelgue y llame al 911", "Usted importa"),
+    ],
+)
+def test_after_a_crisis_phrase_911_comes_first_then_the_call_back_promise(
+    twilio, key, words, first, then
+):
+    call = run_call(twilio, [(key, None), (f"say: {words}", None), ("9", None)])
+    assert call.said.index(first) < call.said.index(then)
+    assert call.said.count(first) == 2 and call.said.count(then) == 2  # 9 repeats both
 
 
 def test_eight_plays_crisis_information_again_and_again(twilio):
@@ -173,18 +225,53 @@ def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, sessi
     )
 
 
+STOPPED = "You will get no more calls or texts from this line. To turn reminders back on"
+
+
+def test_an_unverified_caller_stops_messages_from_caller_id_without_a_code(twilio, session):
+    """A stop only withdraws messages to the number calling, so it needs no code (a landline
+    cannot get one in the same call); a stranger's number hears the very same words."""
+    factories.member(session, phone=CALLER, language="en", reminder_channel="call")
+    session.commit()
+    script = [("1", None), ("say: stop calling me", "Do you want to stop all calls and texts")]
+    member_heard = run_call(twilio, [*script, ("1", STOPPED)]).said
+    stranger_heard = run_call(twilio, [*script, ("1", STOPPED)], caller="+14155550199").said
+    assert member_heard == stranger_heard
+    assert "code" not in member_heard
+    member = fresh(session).scalars(select(Member).where(Member.phone == CALLER)).one()
+    assert member.reminder_channel.value == "none"
+    assert not members.has_consent(session, CALLER, ConsentPurpose.REMINDERS_CALL, SECRET)
+
+
+def test_stop_from_settings_needs_no_code_either(twilio):
+    script = [("1", None), ("4", None), ("4", None), ("2", "Do you want to stop all calls")]
+    run_call(twilio, [*script, ("1", STOPPED)])
+
+
+def test_a_caller_without_caller_id_asking_to_stop_hears_how_to_stop_from_that_phone(twilio):
+    script = [("1", None), ("say: stop calling me", "We cannot see the number you are calling")]
+    run_call(twilio, [*script, ("2", "Goodbye")], caller="anonymous")
+
+
+def test_reminders_and_meetings_offer_a_phone_call_before_a_text(twilio):
+    heard = run_call(twilio, [("1", None), ("4", None), ("2", None), ("hangup", None)]).said
+    assert "For a phone call, press 1. For a text message, press 2." in heard
+    heard = run_call(twilio, [("1", None), ("2", None), ("hangup", None)]).said
+    assert "To get a phone call, press 1. To get them by text, press 2." in heard
+
+
 def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, simulator):
     factories.member(session, phone=CALLER, language="en")
     session.commit()
     script = [("1", None), ("4", None), ("3", "check this is your phone")]
-    script.append(("1", "enter the 6-digit code"))
+    script.append(("2", "enter the 6-digit code"))  # by text
 
     def texted_code():
         send_batch([fresh(session).scalars(select(OutboxItem)).one().id])
         (text,) = [m.body for m in simulator.messages_to(CALLER)]
         return re.search(r"\d{6}", text).group()
 
-    run_call(twilio, [*script, ("000000", "did not work"), ("1", None), ("hangup", None)])
+    run_call(twilio, [*script, ("000000", "did not work"), ("2", None), ("hangup", None)])
     fresh(session).execute(OutboxItem.__table__.delete())
     session.commit()
     run_call(twilio, [*script, (texted_code, "enter a new 4-digit PIN"), ("1357", "PIN is set")])
@@ -205,6 +292,11 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
     assert "RuntimeError" in caplog.text
     assert "database on fire" not in caplog.text and "94110" not in caplog.text
     assert "4155550100" not in caplog.text
+
+
+def test_a_spanish_callback_request_is_confirmed_in_plain_spanish(twilio):
+    script = [("2", None), ("3", None), ("2", "¿podemos dejar un mensaje de voz?")]
+    run_call(twilio, [*script, ("2", "Recibimos su solicitud.")])
 
 
 def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
@@ -309,7 +401,7 @@ def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, sessio
             ("1", None),
             ("4", None),
             ("2", None),
-            ("2", "may we leave a voicemail"),
+            ("1", "may we leave a voicemail"),
             ("1", "by phone call"),
         ],
     )

@@ -74,26 +74,27 @@ def mission(session):
 def test_a_first_time_caller_in_spanish_finds_a_group_by_spoken_zip_narrows_rsvps_and_picks_calls(
     twilio, session, mission
 ):
-    run_call(
+    call = run_call(
         twilio,
         [
             ("2", "Menú principal"),
             ("1", "código postal de 5 dígitos"),
             ("say: nueve cuatro uno uno cero", "Escuché 9, 4, 1, 1, 0. Si es correcto, oprima 1"),
             ("1", "Encontré 4 grupos"),
-            ("2", "Para ansiedad, oprima 1"),
-            ("say: duelo", "Grupo 1 de 1: Hope Circle, sobre duelo"),
+            ("2", "Para personas con ansiedad, oprima 1"),
+            ("say: duelo", "Grupo 1 de 1: Hope Circle, para personas en duelo."),
             (
                 "1",
                 "Hope Circle, el martes 24 de noviembre, a las 6:30 de la tarde. ¿Quiere apartar",
             ),
             ("1", "Ya está en la lista. ¿Cómo quiere que le recordemos?"),
-            ("2", "¿podemos dejar un mensaje de voz?"),
+            ("1", "¿podemos dejar un mensaje de voz?"),
             ("1", "Le recordaremos por llamada, 1 día y 2 horas antes"),
             ("2", "Adiós"),
         ],
         greeting="Para español, oprima 2",
     )
+    assert "¿Quiere apartar un lugar? Si es así, oprima 1. Si no, oprima 2." in call.said
     member = fresh(session).scalars(select(Member)).one()
     assert (member.language, member.reminder_channel.value, member.voicemail_ok) == (
         "es",
@@ -140,7 +141,7 @@ def test_a_full_group_puts_the_caller_on_the_waitlist_with_their_place(twilio, s
             ("1", None),
             ("94110", None),
             ("1", None),
-            ("2", "For everyone"),  # choose a topic
+            ("2", "For groups open to everyone"),  # choose a topic
             ("say: anything", "Full House"),
             ("1", "Do you want to sign up"),
             (
@@ -213,7 +214,7 @@ def test_no_group_within_fifty_miles_offers_phone_groups_and_two_one_one(twilio,
             ("1", None),
             ("80204", None),
             ("1", "no group that meets in person within 50 miles. You can also call 2 1 1"),
-            ("1", "By Phone Only, for everyone. It meets by phone."),
+            ("1", "By Phone Only. It is open to everyone. It meets by phone."),
         ],
     )
 
@@ -262,7 +263,7 @@ def test_a_caller_without_caller_id_is_not_offered_rsvp_or_texts(twilio, session
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(twilio, session):
+def test_a_phone_group_rsvp_reads_how_to_join_where_9_repeats_it_and_1_texts_it(twilio, session):
     _group(
         session,
         "94110",
@@ -283,6 +284,9 @@ def test_a_phone_group_rsvp_tells_how_to_join_and_the_text_carries_the_dial_in(t
             ("2", "sending the details by text"),
             ("1", "Do you want to sign up"),
             ("1", "call 4, 1, 5. 5, 5, 5. 0, 9, 9, 9, and enter the code 1, 2, 3, 4, 5, 6"),
+            ("9", "call 4, 1, 5. 5, 5, 5. 0, 9, 9, 9, and enter the code 1, 2, 3, 4, 5, 6"),
+            ("1", "sending the details by text"),
+            ("2", "How would you like to be reminded?"),
         ],
     )
     (row,) = fresh(session).scalars(select(OutboxItem).where(OutboxItem.purpose == REPLY)).all()
@@ -307,7 +311,9 @@ def test_with_three_groups_or_fewer_the_caller_hears_them_and_can_go_back_and_fo
             ("1", "I found 2 groups. Group 1 of 2: First Circle"),
             ("3", "Group 2 of 2: Second Circle"),
             ("4", "Group 1 of 2: First Circle"),
-            ("4", "not available on this phone"),
+            ("4", "This is the first group."),
+            ("3", "Group 2 of 2"),
+            ("3", "That was the last group."),
         ],
     )
 
@@ -354,3 +360,51 @@ def test_a_caller_from_outside_the_region_keys_in_a_number_to_be_called_on(twili
         caller="+442071838750",
     )
     assert fresh(session).scalars(select(CallbackRequest)).all() == []
+
+
+@pytest.fixture
+def two_languages(session):
+    _group(
+        session,
+        "94110",
+        name="Grupo Esperanza",
+        topics=["depression"],
+        languages=["es"],
+        start_time=time(17),
+    )
+    _group(session, "94110", name="Open Door", topics=["general"], start_time=time(20))
+    _group(
+        session, "94110", name="Both Ways", topics=["anxiety", "general"], languages=["en", "es"]
+    )
+    session.commit()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_group_in_another_language_says_so_and_comes_after_the_callers_own(twilio, two_languages):
+    script = [("1", None), ("1", None), ("94110", None), ("1", None), ("3", None), ("3", None)]
+    call = run_call(twilio, script)
+    assert "Group 3 of 3: Grupo Esperanza, for depression. This group meets in Spanish." in (
+        call.said
+    )
+    assert call.said.count("This group meets in") == 1  # not for English or both
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_spanish_caller_hears_which_groups_meet_in_english(twilio, two_languages):
+    script = [("2", None), ("1", None), ("94110", None), ("1", None), ("3", None), ("3", None)]
+    call = run_call(twilio, script)
+    assert "Grupo 1 de 3: Grupo Esperanza, para personas con depresión." in call.said
+    assert (
+        "Grupo 3 de 3: Open Door. Está abierto a todas las personas. Este grupo es en inglés."
+        in (call.said)
+    )
+    assert call.said.count("Este grupo es en") == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_open_to_everyone_is_its_own_sentence_never_a_topic_in_a_list(twilio, two_languages):
+    script = [("1", None), ("1", None), ("94110", None), ("1", None)]
+    call = run_call(twilio, script)
+    assert "Both Ways, for anxiety. It is open to everyone." in call.said
+    assert "everyone," not in call.said and "and everyone" not in call.said
+    assert "300 Bartlett Street, San Francisco, California" in call.said  # not "St", "CA"

@@ -128,3 +128,40 @@ def test_on_the_hour_the_minutes_are_left_out():
 def test_zips_and_numbers_are_read_digit_by_digit():
     assert speaking.digits("02139") == "0, 2, 1, 3, 9"
     assert speaking.phone("+14155550123") == "4, 1, 5. 5, 5, 5. 0, 1, 2, 3"
+
+
+@pytest.mark.parametrize(
+    ("local_hour", "minute", "language", "expected"),
+    [
+        (12, 0, "en", "Tuesday, November 24, at noon"),
+        (12, 0, "es", "el martes 24 de noviembre, a las 12 del mediodía"),
+        (12, 30, "es", "el martes 24 de noviembre, a las 12:30 del mediodía"),
+        (19, 0, "es", "el martes 24 de noviembre, a las 7 de la noche"),
+        (20, 30, "es", "el martes 24 de noviembre, a las 8:30 de la noche"),
+        (18, 0, "es", "el martes 24 de noviembre, a las 6 de la tarde"),
+        (13, 0, "es", "el martes 24 de noviembre, a la 1 de la tarde"),
+        (10, 0, "es", "el martes 24 de noviembre, a las 10 de la mañana"),
+        (20, 0, "en", "Tuesday, November 24, at 8 PM"),
+    ],
+)
+def test_noon_and_evening_are_said_as_a_person_says_them(local_hour, minute, language, expected):
+    zone = ZoneInfo("America/Los_Angeles")
+    moment = datetime(2026, 11, 24, local_hour, minute, tzinfo=zone)
+    assert speaking.when(moment, zone, CATALOG, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        (
+            "300 Bartlett St, San Francisco, CA 94110",
+            "300 Bartlett Street, San Francisco, California 9, 4, 1, 1, 0",
+        ),
+        ("1 N Main St Ste 200, Oakland, CA", "1 North Main Street Suite 200, Oakland, California"),
+        ("St Luke's Church, 12 Main Ave", "Saint Luke's Church, 12 Main Avenue"),
+        ("E Street Center, 4 W 5th St.", "E Street Center, 4 West 5th Street"),
+        ("Side door", "Side door"),
+    ],
+)
+def test_address_abbreviations_are_said_in_full(written, spoken):
+    assert speaking.address(written) == spoken

@@ -21,7 +21,7 @@ VERIFIED = "TN-Validation-Passed-A"
 MENUS = [
     ("1", None),  # English
     ("2", None),  # my meetings: the offer
-    ("1", None),  # by text
+    ("2", None),  # by text
     ("1", None),  # the main menu
     ("8", None),  # crisis information
     ("1", None),  # text me these numbers
@@ -35,8 +35,8 @@ MENUS = [
     ("*", None),
     ("4", None),  # settings
     ("4", None),  # privacy
-    ("2", None),  # stop everything: the code offer
-    ("hangup", None),
+    ("2", None),  # stop everything: no code, the same question for every number
+    ("1", None),  # yes: the same answer for every number
 ]
 FIND_AND_RSVP = [
     ("1", None),  # English
@@ -46,7 +46,7 @@ FIND_AND_RSVP = [
     ("2", None),  # text me these details
     ("1", None),  # sign up
     ("1", None),  # confirm
-    ("1", None),  # reminders by text
+    ("2", None),  # reminders by text
     ("2", None),  # goodbye
 ]
 

@@ -64,6 +64,9 @@ def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) ->
         digits = spoken_digits(words, catalog, language)
         if digits:
             return Heard("data", digits)
+        if said_any(words, catalog, language, "voice.words.find"):
+            # "Help me find a group" at the ZIP question: ask it again, not the crisis numbers.
+            return Heard("key", "9")
     key, prompt = HELP_WORDS
     return Heard("key", key) if said_any(words, catalog, language, prompt) else Heard("nothing")
 

@@ -52,7 +52,8 @@ def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
 
 
 def _unverified_offer(twilio, caller):
-    call = run_call(twilio, [("1", None), ("2", None), ("1", None), ("2", None)], caller=caller)
+    script = [("1", None), ("*", None), ("2", None), ("1", None), ("2", None)]
+    call = run_call(twilio, script, caller=caller)
     return call.said
 
 
@@ -81,7 +82,7 @@ def test_a_member_who_enters_their_pin_hears_their_meetings(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    script = [("1", None), ("2", None), ("3", "enter your 4-digit PIN")]
+    script = [("1", None), ("*", None), ("2", None), ("3", "enter your 4-digit PIN")]
     run_call(twilio, [*script, ("2468", "Hope Circle")])
 
 
@@ -91,7 +92,8 @@ def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    script = [("1", None), ("2", None), ("3", None), ("1111", "did not work"), ("1111", None)]
+    script = [("1", None), ("*", None), ("2", None), ("3", None), ("1111", "did not work")]
+    script.append(("1111", None))
     run_call(twilio, [*script, ("1111", "try again later"), ("2", "Goodbye")])
 
 
@@ -100,12 +102,12 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
         twilio,
         [
             ("1", None),
-            ("3", "enter the 10-digit phone number"),
+            ("0", "enter the 10-digit phone number"),
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
-            ("1", "leave a short message"),
+            ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
             ("1", "call 911, or call or text 988"),
             (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
-            ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
+            ("1", "Saved."),
             ("2", "Goodbye"),
         ],
         caller="anonymous",
@@ -118,7 +120,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
 
 def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
     factories_facilitator(session, "+14155550123")
-    script = [("1", None), ("3", None)]
+    script = [("1", None), ("0", None)]
     for number in ("9880000000", "4155550123", "5005550006", "9001234567"):
         script.append((number, "We cannot call that number"))
     run_call(twilio, script, caller="anonymous")
@@ -136,7 +138,9 @@ def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_
     twilio, session
 ):
     script = [("1", None), ("say: I just want to end my life", "call or text 9 8 8")]
-    run_call(twilio, [*script, ("1", "sending these numbers by text"), ("2", "Main menu")])
+    run_call(
+        twilio, [*script, ("1", "sending these numbers by text"), ("2", "To find a group, press 1")]
+    )
     run_call(twilio, script)
     requests = fresh(session).scalars(select(CallbackRequest)).all()
     assert [(r.urgent, r.source) for r in requests] == [(True, "crisis")]
@@ -149,7 +153,8 @@ def test_a_crisis_phrase_in_spanish_is_answered_in_spanish(twilio, session):
 
 
 def test_eight_plays_crisis_information_again_and_again(twilio):
-    call = run_call(twilio, [("1", None), ("8", "9 8 8"), ("8", "9 8 8"), ("*", "Main menu")])
+    script = [("1", None), ("8", "9 8 8"), ("8", "9 8 8"), ("*", "enter your ZIP code")]
+    call = run_call(twilio, script)
     assert call.said.count("If you use a relay service, dial 7 1 1") == 2
 
 
@@ -176,7 +181,7 @@ def test_stop_calling_me_on_any_menu_goes_to_the_stop_confirmation(twilio, sessi
 def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, simulator):
     factories.member(session, phone=CALLER, language="en")
     session.commit()
-    script = [("1", None), ("4", None), ("3", "check this is your phone")]
+    script = [("1", None), ("*", None), ("4", None), ("3", "check this is your phone")]
     script.append(("1", "enter the 6-digit code"))
 
     def texted_code():
@@ -200,7 +205,7 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
         raise RuntimeError("database on fire")
 
     monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
-    call = run_call(twilio, [("1", None), ("1", None), ("94110", "Sorry, something went wrong")])
+    call = run_call(twilio, [("1", None), ("94110", "Sorry, something went wrong")])
     assert "press 0" in call.last_document_said()
     assert "RuntimeError" in caplog.text
     assert "database on fire" not in caplog.text and "94110" not in caplog.text
@@ -214,7 +219,7 @@ def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
-    call = run_call(twilio, [("2", None), ("1", None), ("94110", "Lo sentimos")])
+    call = run_call(twilio, [("2", None), ("94110", "Lo sentimos")])
     assert "Sorry" not in call.last_document_said()
 
 
@@ -248,15 +253,15 @@ def test_a_number_twilio_has_blocked_hears_that_texts_are_off_first(twilio, sess
 
 
 def test_pound_on_a_menu_doubles_every_wait_for_the_rest_of_the_call(twilio):
-    call = run_call(twilio, [("1", None), ("#", "I will wait longer"), ("1", None)])
+    call = run_call(twilio, [("1", None), ("*", None), ("#", "I will wait longer"), ("1", None)])
     waits = [g.get("timeout") for d in call.documents for g in _gathers(d)]
-    assert waits[:2] == ["8", "8"] and set(waits[2:]) == {"16"}
+    assert waits[:3] == ["8", "8", "8"] and set(waits[3:]) == {"16"}
 
 
 def test_a_spanish_caller_is_listened_to_in_spanish_with_spanish_hints(twilio):
     call = run_call(twilio, [("2", None)])
     (gather,) = _gathers(call.documents[-1])
-    assert gather.get("language") == "es-US" and "buscar" in gather.get("hints")
+    assert gather.get("language") == "es-US" and "cero" in gather.get("hints")
 
 
 def _gathers(document):
@@ -270,11 +275,12 @@ def test_zero_deep_in_a_menu_asks_for_a_callback_from_the_callers_own_number(twi
         twilio,
         [
             ("1", None),
+            ("*", None),
             ("4", None),
             ("4", "To delete your data, press 3"),
-            ("0", "A facilitator can call you back, usually within one business day"),
+            ("0", "Your request is in. A person will call you back"),
             ("2", "may we leave a voicemail"),
-            ("2", "The call will come from this line's number"),
+            ("2", "Saved."),
             ("2", "Goodbye"),
         ],
     )
@@ -307,6 +313,7 @@ def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, sessio
         twilio,
         [
             ("1", None),
+            ("*", None),
             ("4", None),
             ("2", None),
             ("2", "may we leave a voicemail"),
@@ -339,7 +346,7 @@ def test_a_request_twilio_retries_changes_nothing_the_second_time(twilio, sessio
     session.commit()
     url = "/twilio/voice/step?t={}"
     first = twilio.call()
-    for key in ("1", "3", "2"):  # English, callback, skip the message: the voicemail question
+    for key in ("1", "*", "3", "2"):  # English, main menu, callback, no message: voicemail?
         turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
         first = twilio.call(url.format(turn), Digits=key)
     turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]

@@ -228,7 +228,7 @@ def _silence(flows: dict[str, Node], state: CallState, node: Node) -> Turn:
     state.silences += 1
     if state.silences > MAX_REPROMPTS or not isinstance(node, Menu | Entry):
         return go(flows, state, getattr(node, "on_timeout", "main"), [])
-    said = [Utterance("voice.take_your_time")] + _stuck(node, state.silences == MAX_REPROMPTS)
+    said = [Utterance("voice.take_your_time"), *_stuck(node, state.silences == MAX_REPROMPTS)]
     return Turn(state, said, reprompt=True)
 
 

@@ -64,7 +64,9 @@ class CallState:
 
 @dataclass(frozen=True)
 class Heard:
-    kind: Literal["key", "data", "silence", "crisis", "stop", "topic", "recording", "nothing"]
+    kind: Literal[
+        "key", "data", "silence", "crisis", "stop", "topic", "recording", "language", "nothing"
+    ]
     value: str = ""
     match: CrisisMatch | None = field(default=None, compare=False)  # for the audit log only
 
@@ -110,6 +112,8 @@ def step(flows: dict[str, Node], state: CallState, heard: Heard, facts: frozense
         return go(flows, state, STOP, [])
     if heard.kind == "silence":
         return _silence(flows, state, node)
+    if heard.kind == "language" and f"lang_{heard.value}" in flows:
+        return go(flows, state, f"lang_{heard.value}", [])
     if isinstance(node, Menu):
         return _on_menu(flows, state, node, heard, facts)
     if isinstance(node, Entry):
@@ -234,7 +238,9 @@ def _silence(flows: dict[str, Node], state: CallState, node: Node) -> Turn:
 
 def _invalid(flows: dict[str, Node], state: CallState, node: Menu | Entry, heard: Heard) -> Turn:
     state.invalids += 1
-    said = [Utterance("voice.invalid")]
+    spoken = [c.language for c in node.choices if c.language] if isinstance(node, Menu) else []
+    # Before a language is chosen, "sorry" is said in every language (the language menu).
+    said = [Utterance("voice.invalid", language=c) for c in spoken] or [Utterance("voice.invalid")]
     if state.invalids >= MAX_INVALID:
         return go(flows, state, node.on_timeout, said)
     if heard.kind == "nothing":

@@ -13,8 +13,8 @@ from tests.call_runner import every_voice_document_is_checked  # noqa: F401
 # The review's date (Friday 4 December 2026), so the dates said are the same words every run.
 REVIEW_DAY = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 # Not yet at the target (docs/voice.md, "What the targets cost"): no slower than now.
-TODAY = {("nearest", "en"): 50.0, ("nearest", "es"): 52.4, ("rsvp", "en"): 61.4}
-TODAY |= {("rsvp", "es"): 63.4}
+TODAY = {("nearest", "en"): 50.0, ("nearest", "es"): 52.4, ("rsvp", "en"): 60.6}
+TODAY |= {("rsvp", "es"): 62.6}
 LANGUAGES = ("en", "es")
 
 

@@ -105,7 +105,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
             ("0", "enter the 10-digit phone number"),
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
             ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
-            ("1", "call 911, or call or text 988"),
+            ("1", "call 9 1 1, or call or text 9 8 8"),
             (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
             ("1", "Saved."),
             ("2", "Goodbye"),

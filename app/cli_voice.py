@@ -6,43 +6,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from app.extensions import phoneline
+from app.voice_timing import TimedScript, speech_seconds
 
 STIR = {"A": "TN-Validation-Passed-A", "B": "TN-Validation-Passed-B", "C": "TN-Validation-Passed-C"}
 DEFAULT_CALLER = "+14155550100"  # a fictional 555-01xx number
-WORDS_PER_MINUTE = 150
-
-
-class TimedScript:
-    """The simulator's terminal phone, also adding up the waits it takes: a silence lasts the
-    ``timeout`` of the ``<Gather>`` or ``<Record>`` it answers, a message the seconds spoken."""
-
-    def __init__(self, inner: Any, documents: list[str]) -> None:
-        self.inner, self.documents = inner, documents
-        self.waited = 0.0
-
-    def next_input(self, call: Any, verb: str) -> Any:
-        from app.simulator import Silence, Talk
-
-        choice = self.inner.next_input(call, verb)
-        if isinstance(choice, Silence):
-            self.waited += self._timeout(verb)
-        elif isinstance(choice, Talk):
-            self.waited += choice.seconds
-        return choice
-
-    def _timeout(self, verb: str) -> float:
-        if not self.documents:
-            return 5.0
-        root = ElementTree.fromstring(self.documents[-1])  # noqa: S314 - the line's own TwiML
-        waiting = next(iter(root.iter(verb)), None)
-        return float(waiting.get("timeout", "5")) if waiting is not None else 5.0
 
 
 def _transport(url: str | None, app: Flask, base: str, documents: list[str]) -> Any:
@@ -100,8 +73,8 @@ def simulate_call(url: str | None, caller: str, anonymous: bool, stir: str) -> N
     )
     simulator.wait_idle()
     terminal.show(call)
-    words = sum(len(h.text.split()) for h in call.heard if h.kind == "say")
-    minutes, seconds = divmod(round(words * 60 / WORDS_PER_MINUTE + script.waited), 60)
+    speech = sum(speech_seconds(h.text) for h in call.heard if h.kind == "say")
+    minutes, seconds = divmod(round(speech + script.waited), 60)
     click.echo(f"-- call ended; estimated duration {minutes}m {seconds:02d}s")
 
 

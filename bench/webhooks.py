@@ -75,19 +75,14 @@ class Step:
 VOICE_SCRIPTS = {
     "rsvp": [
         Step("1", "ZIP code"),
-        Step("94110", "I heard 9, 4, 1, 1, 0"),
-        Step("1", "groups"),
-        Step("1", "Group 1 of"),
+        Step("94110", "I heard 9, 4, 1, 1, 0. Group 1 of"),
         Step("3", "Group 2 of"),
-        Step("1", "sign up"),
-        Step("1", ""),
+        Step("1", "on the list"),
         Step("1", ""),
     ],
     "details": [
         Step("1", "ZIP code"),
-        Step("60608", "I heard 6, 0, 6, 0, 8"),
-        Step("1", "groups"),
-        Step("1", "Group 1 of"),
+        Step("60608", "I heard 6, 0, 6, 0, 8. Group 1 of"),
         Step("2", "by text"),
         Step("9", "next group"),
     ],
@@ -127,7 +122,9 @@ class Conversation:
     path: str = "/twilio/voice"
     position: int = -1  # -1: the call has not been answered yet
     done: bool = False
-    language_asked: bool = False
+    # A new caller chooses English, which asks the ZIP; star from there is the main menu the
+    # scripts start at.
+    preamble: list[tuple[str, str]] = field(default_factory=list)
     messages: int = 0
 
     def next_request(self) -> Request | None:
@@ -138,8 +135,9 @@ class Conversation:
             return Request("/twilio/sms", self._sms(step.press), step.expect)
         if self.position < 0:
             return Request(self.path, self._voice({"CallStatus": "ringing"}), "")
-        if self.language_asked:
-            return Request(self.path, self._voice({"Digits": "1"}), "Main menu")
+        if self.preamble:
+            press, expect = self.preamble[0]
+            return Request(self.path, self._voice({"Digits": press}), expect)
         step = self.script[self.position]
         return Request(self.path, self._voice({"Digits": step.press}), step.expect)
 
@@ -150,9 +148,10 @@ class Conversation:
             return
         if self.position < 0:
             self.position = 0  # a first call hears the language menu; a known caller the main
-            self.language_asked = "Para español" in body
-        elif self.language_asked:
-            self.language_asked = False
+            if "Para español" in body:
+                self.preamble = [("1", "enter your ZIP code"), ("*", "To find a group, press 1")]
+        elif self.preamble:
+            self.preamble.pop(0)
         else:
             self.position += 1
         action = re.search(r'action="([^"]+)"', body)

@@ -70,7 +70,8 @@ def start(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     if member is not None and member.language and ctx.catalog.has(member.language):
         state.language = member.language
         return Outcome("known", [Utterance("voice.notice")])
-    notices = [Utterance("voice.notice", language=code) for code in ctx.catalog.languages]
+    # The other languages' notices are said inside the language menu (call_flows/definitions).
+    notices = [Utterance("voice.notice", language=ctx.catalog.languages[0])]
     if ctx.caller_refused:
         # Never a silent difference: the menus will not offer texts or a call back to this
         # number, and the caller hears why (the call itself goes on: 911, 988, groups, a call
@@ -133,9 +134,8 @@ def search(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     state.vars["phone_count"] = sum(1 for r in found.results if r.distance_miles is None)
     if not found.in_person_found:
         return Outcome("none_nearby")
-    if len(found.results) > 3:
-        return Outcome("many", [Utterance("voice.find.many", {"count": len(found.results)})])
-    return Outcome("some", [Utterance("voice.find.some", {"count": len(found.results)})])
+    # The count is said with each result ("Group 1 of 6"); narrowing is offered by star.
+    return Outcome("many" if len(found.results) > 3 else "some")
 
 
 @action
@@ -231,7 +231,10 @@ def _group_language(ctx: CallContext, state: CallState, group: directory.Group) 
 
 
 def _place(group: directory.Group, distance: float) -> Utterance:
-    params = {"place": group.location_name or "", "address": speaking.address(group.address or "")}
+    # The street, not the city and state: the caller gave the ZIP and hears the distance, and
+    # the text with the details carries the whole address.
+    street = (group.address or "").split(",")[0]
+    params = {"place": group.location_name or "", "address": speaking.address(street)}
     if distance < 1:
         return Utterance("voice.result.place_near", params)
     return Utterance("voice.result.place", {**params, "miles": f"{distance:.0f}"})
@@ -296,10 +299,7 @@ def prepare_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome
     if meeting is None:
         return Outcome("none")
     state.vars["meeting_id"] = meeting.id
-    zone = ZoneInfo(result.group.timezone)
-    when = speaking.when(meeting.starts_at, zone, ctx.catalog, state.language)
-    params = {"name": result.group.name, "when": when}
-    return Outcome("ok", [Utterance("voice.rsvp.confirm_ask", params)])
+    return Outcome("ok")
 
 
 @action
@@ -602,9 +602,31 @@ def attach_recording(ctx: CallContext, state: CallState, arg: str | None) -> Out
 
 @action
 def confirm_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
-    _callback_request(ctx, state).voicemail_ok = arg == "yes"
+    _callback_request(ctx, state)
     line = speaking.phone(ctx.config.phone_number)
-    return Outcome("ok", [Utterance("voice.callback.done", {"line_number": line})])
+    return Outcome(
+        "ok",
+        [
+            Utterance("voice.callback.done"),
+            Utterance("voice.callback.from_line", {"line_number": line}),
+        ],
+    )
+
+
+@action
+def set_callback_voicemail(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    _callback_request(ctx, state).voicemail_ok = arg == "yes"
+    return Outcome("ok", [Utterance("voice.settings.saved")])
+
+
+@action
+def stuck_callback(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
+    """A caller who was silent or lost three times is called back at caller ID: a request to
+    the number calling says nothing about whose number it is (security review H2)."""
+    if ctx.callback_number(state) is None and not state.vars.get("callback_id"):
+        return Outcome("no_number")
+    _callback_request(ctx, state)
+    return Outcome("filed")
 
 
 def _callback_request(ctx: CallContext, state: CallState) -> CallbackRequest:

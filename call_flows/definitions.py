@@ -19,6 +19,8 @@ from call_flows.nodes import (
 
 START = "start"
 MAIN = "main"
+HOME = "home"  # the first question after the language: a ZIP code, or star for the main menu
+STUCK = "stuck"  # a caller lost on the main or last menu: a callback at caller ID, then goodbye
 CRISIS_INFO = "crisis_info"
 CRISIS_MATCH = "crisis_match"
 CALLBACK = "callback"
@@ -36,7 +38,9 @@ def _c(key: str, label: str, target: str, **extra: str) -> Choice:
     return Choice(key=key, label=f"voice.{label}", target=target, **extra)
 
 
-def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu:
+def _yes_no(
+    name: str, prompt: str | None, yes: str, no: str, back: str, on_timeout: str = MAIN
+) -> Menu:
     return Menu(
         name,
         prompt,
@@ -45,6 +49,7 @@ def _yes_no(name: str, prompt: str | None, yes: str, no: str, back: str) -> Menu
             _c("2", "choice.cancel", no, words="voice.words.no"),
         ),
         back=back,
+        on_timeout=on_timeout,
     )
 
 
@@ -80,17 +85,25 @@ def _language_menu(languages: list[str]) -> list[Node]:
         Choice(str(key), "voice.choice.language", f"lang_{code}", words=None, language=code)
         for key, code in enumerate(languages, start=1)
     )
-    menu = Menu("language", None, choices, back="language", on_timeout=MAIN)
-    actions = [Action(f"lang_{code}", "set_language", {"ok": MAIN}, arg=code) for code in languages]
+    # The first language's notice is said before this menu, whole; the others' inside it, so a
+    # caller can choose while they are said (the language menu is where a new call first waits).
+    menu = Menu(
+        "language", None, choices, back="language", on_timeout=HOME, notices=tuple(languages[1:])
+    )
+    actions = [Action(f"lang_{code}", "set_language", {"ok": HOME}, arg=code) for code in languages]
     return [menu, *actions]
 
 
 def _start() -> list[Node]:
     return [
         Action(START, "start", {"known": MAIN, "unknown": "language"}),
+        # Finding a group is what most callers came for: after the language, the ZIP is asked
+        # at once, and star leads to this menu (issue 18: a new caller hears the nearest group
+        # within 45 seconds).
+        Entry(HOME, "voice.home", 5, "check_zip", back=MAIN, on_timeout=STUCK),
         Menu(
             MAIN,
-            "voice.main.intro",
+            None,
             (
                 _c("1", "main.find", "find_zip", words="voice.words.find"),
                 _c("2", "main.meetings", "my_meetings", words="voice.words.meetings"),
@@ -98,10 +111,16 @@ def _start() -> list[Node]:
                 _c("4", "main.settings", "settings", words="voice.words.settings"),
             ),
             back=MAIN,
-            on_timeout=SILENT_END,
+            on_timeout=STUCK,
             preface=(("sms_blocked", "voice.main.blocked"),),
+            coda=("voice.main.also",),
         ),
-        Hangup(SILENT_END, ("voice.callback_offer", GOODBYE)),
+        # Never a bare hang-up on someone lost or silent: a person calls them back at caller ID
+        # (an unverified caller may ask that: it says nothing about membership), or they hear
+        # how to ask for one; and that they can call again any time.
+        Action(STUCK, "stuck_callback", {"filed": "stuck_filed", "no_number": SILENT_END}),
+        Hangup("stuck_filed", ("voice.callback.stuck_filed", "voice.any_time", GOODBYE)),
+        Hangup(SILENT_END, ("voice.callback_offer", "voice.any_time", GOODBYE)),
         Hangup(GOODBYE_NODE, (GOODBYE,)),
         Menu(
             "anything_else",
@@ -111,7 +130,7 @@ def _start() -> list[Node]:
                 _c("2", "more.end", GOODBYE_NODE, words="voice.words.end"),
             ),
             back=MAIN,
-            on_timeout=SILENT_END,
+            on_timeout="callback_end",
         ),
     ]
 
@@ -152,24 +171,17 @@ def _crisis() -> list[Node]:
 def _find() -> list[Node]:
     return [
         Entry("find_zip", "voice.find.zip", 5, "check_zip", back=MAIN),
-        Action("check_zip", "check_zip", {"ok": "zip_readback", "short": "zip_short"}),
+        # The ZIP is read back as a statement, not a yes/no menu: star on the first result (or
+        # "another ZIP code" on the narrowing menu) changes it, and the caller saves a step.
+        Action("check_zip", "check_zip", {"ok": "search", "short": "zip_short"}),
         Say("zip_short", "voice.find.zip_short", "find_zip"),
-        Menu(
-            "zip_readback",
-            None,
-            (
-                _c("1", "choice.right", "search", words="voice.words.yes"),
-                _c("2", "choice.again", "find_zip", words="voice.words.no"),
-            ),
-            back="find_zip",
-        ),
         Action(
             "search",
             "search",
             {
                 "unknown": "zip_unknown",
                 "none_nearby": "no_in_person",
-                "many": "narrow",
+                "many": "result_first",
                 "some": "result_first",
             },
         ),
@@ -192,8 +204,10 @@ def _find() -> list[Node]:
                 _c("1", "find.hear_all", "result_all", words="voice.words.all"),
                 _c("2", "find.by_topic", "topic", words="voice.words.topic"),
                 _c("3", "find.by_day", "day", words="voice.words.day"),
+                _c("4", "find.another_zip", "find_zip", words="voice.words.again"),
             ),
-            back="find_zip",
+            back="result_read",
+            topic_speech="pick_topic_said",
         ),
         Menu(
             "topic",
@@ -267,7 +281,9 @@ def _find() -> list[Node]:
                     unavailable="voice.find.first_group",
                 ),
             ),
-            back="find_zip",
+            # Star narrows (topic, day, another ZIP): the results come first, narrowing after.
+            back="narrow",
+            navigation="voice.find.navigation",
         ),
         Action("result_next", "move_result", {"ok": "result_read"}, arg="next"),
         Action("result_prev", "move_result", {"ok": "result_read"}, arg="previous"),
@@ -277,9 +293,9 @@ def _find() -> list[Node]:
 
 def _rsvp() -> list[Node]:
     return [
-        Action("rsvp_prepare", "prepare_rsvp", {"ok": "rsvp_confirm", "none": "rsvp_none"}),
+        # One step: the result has just said the meeting's date, and "my meetings" cancels.
+        Action("rsvp_prepare", "prepare_rsvp", {"ok": "rsvp_make", "none": "rsvp_none"}),
         Say("rsvp_none", "voice.rsvp.none", "result"),
-        _yes_no("rsvp_confirm", None, "rsvp_make", "result_read", back="result_read"),
         Action(
             "rsvp_make",
             "make_rsvp",
@@ -452,22 +468,22 @@ def _callback() -> list[Node]:
         Action(
             CALLBACK,
             "callback_start",
-            {"has_number": "callback_intro", "no_number": "callback_number"},
+            {"has_number": "callback_file", "no_number": "callback_number"},
         ),
+        # Filed at once, before any question: the request is what the caller asked for, and one
+        # who hangs up now still gets their call. A message and voicemail permission come after.
+        Action("callback_file", "confirm_callback", {"ok": "callback_intro"}),
         Menu(
             "callback_intro",
-            "voice.callback.intro",
+            None,
             (
-                _c(
-                    "1",
-                    "callback.leave_message",
-                    "callback_file_first",
-                    words="voice.words.message",
-                ),
-                _c("2", "callback.skip", "callback_file", words="voice.words.skip"),
+                _c("1", "callback.leave_message", "callback_record", words="voice.words.message"),
+                _c("2", "callback.skip", "callback_voicemail", words="voice.words.skip"),
             ),
             back=MAIN,
+            on_timeout="callback_end",
         ),
+        Hangup("callback_end", ("voice.any_time", GOODBYE)),
         Entry(
             "callback_number", "voice.callback.number_entry", 10, "check_callback_number", back=MAIN
         ),
@@ -495,12 +511,7 @@ def _callback() -> list[Node]:
             ),
             back="callback_number",
         ),
-        Action("callback_number_confirmed", "confirm_callback_number", {"ok": "callback_intro"}),
-        # Filed as soon as the member chooses: one who hangs up at the beep, during or after the
-        # message, or at the voicemail question still gets their call back. What follows adds
-        # the message and the voicemail answer to the same request.
-        Action("callback_file_first", "file_callback", {"ok": "callback_record"}),
-        Action("callback_file", "file_callback", {"ok": "callback_voicemail"}),
+        Action("callback_number_confirmed", "confirm_callback_number", {"ok": "callback_file"}),
         Record("callback_record", "voice.callback.record", "callback_recorded"),
         Action("callback_recorded", "attach_recording", {"ok": "callback_voicemail"}),
         _yes_no(
@@ -509,10 +520,10 @@ def _callback() -> list[Node]:
             "callback_open_vm",
             "callback_open",
             back="callback_intro",
+            on_timeout="callback_end",
         ),
-        # confirm_callback itself says "your request is in" (with the line's number), once.
-        Action("callback_open_vm", "confirm_callback", {"ok": "anything_else"}, arg="yes"),
-        Action("callback_open", "confirm_callback", {"ok": "anything_else"}, arg="no"),
+        Action("callback_open_vm", "set_callback_voicemail", {"ok": "anything_else"}, arg="yes"),
+        Action("callback_open", "set_callback_voicemail", {"ok": "anything_else"}, arg="no"),
     ]
 
 

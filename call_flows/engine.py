@@ -28,7 +28,11 @@ MAX_REPROMPTS = 2  # "take your time" at most twice, then the node's on_timeout
 MAX_INVALID = 3
 # Prompts that tell the caller, right where they are, that 8 is for a crisis: a menu that says
 # one of them is not made longer after words the line could not use.
-SAYS_CRISIS = frozenset({"voice.main.intro", "crisis.voice_info", "voice.outbound.crisis"})
+SAYS_CRISIS = frozenset({"voice.main.also", "crisis.voice_info", "voice.outbound.crisis"})
+# Said with the second re-prompt (silence or unusable answers): before the third ends the menu,
+# the caller hears that a person can call them back.
+STUCK_OFFER = "voice.stuck_offer"
+NAVIGATION_HINT = "voice.navigation"  # 9 and star, said on a menu's short re-prompt
 _MAX_PASS_THROUGH = 50  # Say/Action chains longer than this are a definition bug
 
 
@@ -60,7 +64,9 @@ class CallState:
 
 @dataclass(frozen=True)
 class Heard:
-    kind: Literal["key", "data", "silence", "crisis", "stop", "topic", "recording", "nothing"]
+    kind: Literal[
+        "key", "data", "silence", "crisis", "stop", "topic", "recording", "language", "nothing"
+    ]
     value: str = ""
     match: CrisisMatch | None = field(default=None, compare=False)  # for the audit log only
 
@@ -106,6 +112,8 @@ def step(flows: dict[str, Node], state: CallState, heard: Heard, facts: frozense
         return go(flows, state, STOP, [])
     if heard.kind == "silence":
         return _silence(flows, state, node)
+    if heard.kind == "language" and f"lang_{heard.value}" in flows:
+        return go(flows, state, f"lang_{heard.value}", [])
     if isinstance(node, Menu):
         return _on_menu(flows, state, node, heard, facts)
     if isinstance(node, Entry):
@@ -134,8 +142,25 @@ def prompts_for(
     said = [] if short else [Utterance(key) for fact, key in node.preface if fact in facts]
     if node.prompt and not short:
         said.append(Utterance(node.prompt))
-    labels = [_label(choice, state) for choice in node.choices if _offered(choice, facts)]
-    return said + labels + ([] if short else [Utterance(key) for key in node.coda])
+    labels: list[Utterance] = []
+    for choice in node.choices:
+        if choice.language in node.notices and not short:
+            # Its speakers hear the notice in their language, then how to choose it.
+            labels.append(Utterance("voice.notice", language=choice.language))
+        if _offered(choice, facts):
+            labels.append(_label(choice, state))
+    if short:
+        return labels + _navigation(node)
+    return said + labels + [Utterance(key) for key in node.coda]
+
+
+def _navigation(menu: Menu) -> list[Utterance]:
+    """Repeat and back are announced where a caller who paused may need them, in the caller's
+    language; not on the language menu (no language yet) nor on calls the line places (their
+    coda says 9 already)."""
+    if menu.outbound or any(choice.language for choice in menu.choices):
+        return []
+    return [Utterance(menu.navigation or NAVIGATION_HINT)]
 
 
 def _label(choice: Choice, state: CallState) -> Utterance:
@@ -173,6 +198,10 @@ def _on_entry(flows: dict[str, Node], state: CallState, entry: Entry, heard: Hea
         return go(flows, state, entry.back if heard.value == "*" else entry.name, [])
     if heard.kind != "data" or not heard.value:
         return _invalid(flows, state, entry, heard)
+    if heard.value.rstrip("#") in ("0", "8"):
+        # A lone 0 or 8 is no ZIP, PIN or number: it is the key it is on every menu, so the
+        # first question of a call (a ZIP) still reaches a person or the crisis numbers.
+        return _global_key(flows, state, entry, heard.value[0])
     if "*" in heard.value:
         return go(flows, state, entry.back, [])
     state.vars["entered"] = heard.value.replace("#", "")
@@ -204,17 +233,32 @@ def _silence(flows: dict[str, Node], state: CallState, node: Node) -> Turn:
     state.silences += 1
     if state.silences > MAX_REPROMPTS or not isinstance(node, Menu | Entry):
         return go(flows, state, getattr(node, "on_timeout", "main"), [])
-    return Turn(state, [Utterance("voice.take_your_time")], reprompt=True)
+    said = [Utterance("voice.take_your_time"), *_stuck(node, state.silences == MAX_REPROMPTS)]
+    return Turn(state, said, reprompt=True)
 
 
 def _invalid(flows: dict[str, Node], state: CallState, node: Menu | Entry, heard: Heard) -> Turn:
     state.invalids += 1
-    said = [Utterance("voice.invalid")]
+    spoken = [c.language for c in node.choices if c.language] if isinstance(node, Menu) else []
+    # Before a language is chosen, "sorry" is said in every language (the language menu).
+    said = [Utterance("voice.invalid", language=c) for c in spoken] or [Utterance("voice.invalid")]
     if state.invalids >= MAX_INVALID:
         return go(flows, state, node.on_timeout, said)
     if heard.kind == "nothing":
         said += _crisis_line(node)
+    said += _stuck(node, state.invalids == MAX_INVALID - 1)
     return go(flows, state, node.name, said)
+
+
+def _stuck(node: Menu | Entry, second: bool) -> list[Utterance]:
+    """The second time a caller is lost, they hear that a person can call them back: the next
+    time the menu gives up, and nobody should reach that without being told."""
+    if not second or (isinstance(node, Menu) and node.outbound):
+        return []
+    spoken = [c.language for c in node.choices if c.language] if isinstance(node, Menu) else []
+    if spoken:  # the language menu: each language says it
+        return [Utterance(STUCK_OFFER, language=code) for code in spoken]
+    return [Utterance(STUCK_OFFER)]
 
 
 def _crisis_line(node: Menu | Entry) -> list[Utterance]:

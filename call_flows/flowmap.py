@@ -13,7 +13,7 @@ BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 200, 44, 70, 14, 20
 COLOURS = {Menu: "#e8f0fe", Entry: "#fef7e0", Record: "#fce8e6", Hangup: "#e6f4ea"}
 # Menus a member reaches from the main menu, in the order the card lists them.
 CARD_MENUS = (
-    "main", "narrow", "day", "result", "verify_offer", "meeting", "callback_intro",
+    "main", "result", "narrow", "day", "verify_offer", "meeting", "callback_intro",
     "settings", "settings_reminders", "privacy", "crisis_info",
 )  # fmt: skip
 
@@ -144,10 +144,11 @@ def menu_card(flows: dict[str, Node], catalog: Catalog, language: str, line_name
     title = escape(catalog.render(language, "voice.card.title", line_name=line_name))
     every = escape(catalog.render(language, "voice.card.every_menu"))
     notice = escape(catalog.render(language, "voice.notice"))
+    first = escape(catalog.render(language, "voice.card.first"))
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{CARD_CSS}</style></head><body><h1>{title}</h1><p class=notice>{notice}</p>"
-        f"<p class=every>{every}</p>{''.join(sections)}</body></html>"
+        f"<p class=first>{first}</p><p class=every>{every}</p>{''.join(sections)}</body></html>"
     )
 
 

@@ -24,6 +24,12 @@ NAVIGATION_WORDS = (("9", "voice.words.repeat"), ("*", "voice.words.back"))
 # line understood (the crisis matcher has had its say before any of this).
 HELP_WORDS = ("8", "voice.words.help_me")
 GLOBAL_WORDS = (*URGENT_WORDS, *NAVIGATION_WORDS, HELP_WORDS)
+# Words of the menus that tell which language a caller speaks on the language menu.
+LANGUAGE_CLUES = (
+    "voice.words.find",
+    "voice.words.callback",
+    "voice.words.yes",
+)
 TOPICS = (
     "anxiety", "depression", "grief", "caregivers", "trauma", "bipolar",
     "recovery", "youth", "seniors", "lgbtq", "veterans", "general",
@@ -53,6 +59,9 @@ def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) ->
     for key, prompt in URGENT_WORDS:
         if said_any(words, catalog, language, prompt):
             return Heard("key", key)
+    switch = _other_language(node, words, catalog, language)
+    if switch is not None:
+        return Heard("language", switch)
     if isinstance(node, Menu):
         chosen = _menu_words(node, words, catalog, language)
         if chosen.kind != "nothing":
@@ -64,6 +73,9 @@ def _heard_words(node: Waiting, speech: str, catalog: Catalog, language: str) ->
         digits = spoken_digits(words, catalog, language)
         if digits:
             return Heard("data", digits)
+        if said_any(words, catalog, language, "voice.words.find"):
+            # "Help me find a group" at the ZIP question: ask it again, not the crisis numbers.
+            return Heard("key", "9")
     key, prompt = HELP_WORDS
     return Heard("key", key) if said_any(words, catalog, language, prompt) else Heard("nothing")
 
@@ -77,14 +89,44 @@ def _menu_words(node: Menu, words: tuple[str, ...], catalog: Catalog, language: 
         if topic:
             return Heard("topic", topic)
     digits = spoken_digits(words, catalog, language)
-    if len(digits) == 1:
+    if len(digits) == 1 and _only_a_number(words, catalog, language):
         return Heard("key", digits)
     for choice in node.choices:
         if choice.language and said_any(
             words, catalog, choice.language, "voice.words.this_language"
         ):
             return Heard("key", choice.key)
+    for choice in node.choices:
+        # The language menu listens with the first language's recogniser: a Spanish answer
+        # ("buscar un grupo") is still Spanish, and chooses it.
+        if choice.language and any(
+            said_any(words, catalog, choice.language, key) for key in LANGUAGE_CLUES
+        ):
+            return Heard("key", choice.key)
     return Heard("nothing")
+
+
+def _only_a_number(words: tuple[str, ...], catalog: Catalog, language: str) -> bool:
+    """ "Two", "number two", "option 2": a key. "The second one" is not (review item 14: it
+    signed a caller up)."""
+    names = _digit_names(catalog, language)
+    allowed = {
+        w for phrase in alternatives(catalog, language, "voice.words.option") for w in phrase
+    }
+    return all(w.isdigit() or w in names or w in allowed for w in words)
+
+
+def _other_language(
+    node: Waiting, words: tuple[str, ...], catalog: Catalog, language: str
+) -> str | None:
+    """ "Spanish" or "español" on any step switches to it (review item 11); the language menu
+    has its own choices for that."""
+    if isinstance(node, Menu) and any(choice.language for choice in node.choices):
+        return None
+    for code in catalog.languages:
+        if code != language and said_any(words, catalog, code, "voice.words.this_language"):
+            return code
+    return None
 
 
 def alternatives(catalog: Catalog, language: str, key: str) -> list[tuple[str, ...]]:

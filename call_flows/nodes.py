@@ -40,6 +40,10 @@ class Menu:
     outbound: bool = False  # a menu of a call the line places (reminders, callbacks)
     coda: tuple[str, ...] = ()  # prompt keys said after the choices (not on a re-prompt)
     repeat: str | None = None  # where 9 goes, when repeating is more than the menu itself
+    # Languages whose safety notice is said inside this menu, before its choices, so a key cuts
+    # it short (the language menu: the first language's notice is said before it, in full).
+    notices: tuple[str, ...] = ()
+    navigation: str | None = None  # the short re-prompt's 9/star line, when star is special
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def request_row(session):
 def spanish_member_calls_and_leaves_a_message(simulator):
     # notice → Español (2) → callback (3) → leave a message (1) → speak, then # as the prompt
     # asks (Twilio posts Digits=#) → voicemail yes (1)
-    simulator.call_line(MEMBER, "2", "3", "1", Talk(6, then=Keys("#")), "1")
+    simulator.call_line(MEMBER, "2", "0", "1", Talk(6, then=Keys("#")), "1")
 
 
 def test_a_spanish_callers_message_reaches_a_spanish_speaker_who_claims_calls_and_closes_it(

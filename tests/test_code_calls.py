@@ -17,7 +17,7 @@ from tests.test_callback_calls import work
 
 MEMBER = "+14155550100"
 # English (every caller not yet verified hears the language menu), settings, set a PIN.
-TO_THE_CODE_OFFER = ("1", "4", "3")
+TO_THE_CODE_OFFER = ("1", "*", "4", "3")
 CODE = re.compile(r"Your 6-digit code is: (\d), (\d), (\d)\. (\d), (\d), (\d)\.")
 
 
@@ -63,7 +63,7 @@ def test_a_member_asking_for_their_meetings_by_call_is_called_back_and_hears_the
     group = factories.group(session, name="Hope Circle", location_name="Mission Library")
     rsvps.create(session, member, factories.meeting(session, group).id, "voice")
     session.commit()
-    asking = simulator.call_line(MEMBER, "1", "2", "1")  # my meetings by call
+    asking = simulator.call_line(MEMBER, "1", "*", "2", "1")  # my meetings by call
     assert "we will call it in about a minute and read them to you" in heard(asking)
     simulator.phone(MEMBER).answers("1")
     a_minute_later(app, simulator)

@@ -69,15 +69,13 @@ def test_a_caller_hears_an_apology_not_silence_when_the_database_goes_away_mid_c
 
         return press
 
-    # The search is the first step after the ZIP that needs the database (menus do not read
-    # the member row of an unverified caller).
+    # The search, right after the ZIP, is the first step that needs the database (menus do not
+    # read the member row of an unverified caller).
     call = run_call(
         twilio,
         [
-            ("1", "Main menu"),
-            ("1", None),
-            ("94110", None),
-            (lose_the_database_then_press("1"), "Sorry, something went wrong"),
+            ("1", "enter your ZIP code"),
+            (lose_the_database_then_press("94110"), "Sorry, something went wrong"),
         ],
     )
     assert "press 0" in call.last_document_said()
@@ -87,9 +85,9 @@ def test_a_call_answered_while_the_database_is_down_still_hears_911_and_988_firs
     twilio, database_goes_away
 ):
     database_goes_away()
-    call = run_call(twilio, [], greeting="This is not an emergency line")
-    assert call.said.index("call 911") < call.said.index("Sorry, something went wrong")
-    assert "llame al 911" in call.said
+    call = run_call(twilio, [], greeting="This line is not for emergencies")
+    assert call.said.index("call 9 1 1") < call.said.index("Sorry, something went wrong")
+    assert "llame al 9 1 1" in call.said
 
 
 @pytest.fixture
@@ -132,7 +130,7 @@ def test_a_call_goes_on_when_postgresql_drops_every_connection_mid_call(twilio, 
         session.commit()
         return "1"
 
-    run_call(twilio, [("1", "Main menu"), (drop_every_connection_then_press, "ZIP code")])
+    run_call(twilio, [("1", "enter your ZIP code"), (drop_every_connection_then_press, "ZIP code")])
 
 
 # --- the database gone while a member texts ------------------------------------------------------
@@ -195,7 +193,7 @@ def test_a_call_while_redis_is_down_hears_the_notice_and_an_apology(without_redi
     response = signed_client(without_redis).call()
     said = response.get_data(as_text=True)
     assert check_twiml(said) == []
-    assert "call 911" in said and "Sorry, something went wrong" in said
+    assert "call 9 1 1" in said and "Sorry, something went wrong" in said
 
 
 def test_a_machine_verdict_while_redis_is_down_is_still_answered(without_redis):

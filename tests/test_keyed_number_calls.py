@@ -12,7 +12,7 @@ from tests.sms_phone import Phone
 
 ANA = "+14155550123"
 KEYED = "2125550142"
-ASK = [("1", None), ("3", "enter the 10-digit phone number"), (KEYED, "I heard")]
+ASK = [("1", None), ("0", "enter the 10-digit phone number"), (KEYED, "I heard")]
 FILE = [("1", "leave a short message"), ("2", "may we leave a voicemail"), ("hangup", None)]
 
 
@@ -51,7 +51,7 @@ def test_a_callers_own_number_is_called_as_often_as_a_facilitator_asks(twilio, s
     factories.facilitator(session, ANA)
     session.commit()
     ana = Phone(twilio, ANA)
-    run_call(twilio, [("1", None), ("3", "leave a short message"), *FILE[1:]])
+    run_call(twilio, [("1", None), ("0", "leave a short message"), *FILE[1:]])
     (code,) = codes(session)
     ana.text(f"CLAIM {code}")
     answers = [ana.reply(f"CALL {code}") for _ in range(4)]

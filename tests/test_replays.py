@@ -104,10 +104,11 @@ def _press(twilio, answer, key):
 
 
 def _a_call_to_its_goodbye(twilio):
-    """English, my meetings, by text, then 2: goodbye. Returns the requests, as captured."""
+    """English, star for the main menu, my meetings, by text, then 2: goodbye. Returns the
+    requests, as captured."""
     captured = [("/twilio/voice", CALL)]
     answer = twilio.post("/twilio/voice", CALL)
-    for key in ("1", "2", "2", "2"):
+    for key in ("1", "*", "2", "2", "2"):
         path = gathers(answer.data)[0].get("action").split("/twilio", 1)[1]
         captured.append(("/twilio" + path, {**CALL, "Digits": key}))
         answer = twilio.post(*captured[-1])
@@ -136,7 +137,7 @@ def test_a_call_whose_state_redis_lost_mid_call_starts_again_at_the_notice(twili
     answer = twilio.post("/twilio/voice", CALL)
     redis_client.flushdb()
     again = _press(twilio, answer, "1")
-    assert "not an emergency line" in spoken(again.data)[0]
+    assert "not for emergencies" in spoken(again.data)[0]
 
 
 def test_twilio_retrying_the_first_request_of_a_live_call_is_answered_again(twilio):

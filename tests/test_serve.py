@@ -96,7 +96,7 @@ def test_the_served_line_answers_a_signed_call_with_the_notice(served):
     base, _, _ = served
     status, body = post(base, "/twilio/voice", CALL, signed=True)
     assert status == 200
-    assert "not an emergency line" in body and "No es línea de emergencias" in body
+    assert "not for emergencies" in body and "Esta línea no es para emergencias" in body
 
 
 def test_the_served_line_refuses_an_unsigned_request(served):

@@ -115,9 +115,9 @@ def test_it_refuses_consent_on_the_command_line_for_a_number_it_may_not_dial(app
 def test_a_caller_whose_number_it_may_not_dial_hears_why_in_both_languages_and_goes_on(twilio):
     heard = run_call(
         twilio,
-        [("1", "Main menu"), ("3", "enter the 10-digit phone number"), ("hangup", None)],
+        [("1", "enter your ZIP code"), ("0", "enter the 10-digit phone number"), ("hangup", None)],
         caller="+447400123999",
         greeting="We cannot call or text the number you are calling from",
     )
     assert "No podemos llamar ni enviar textos al número desde el que llama" in heard.said
-    assert heard.said.index("not an emergency line") < heard.said.index("We cannot call")
+    assert heard.said.index("not for emergencies") < heard.said.index("We cannot call")

@@ -93,20 +93,20 @@ def test_a_canadian_members_request_is_never_dialled(app, session, simulator):
 
 
 def test_a_caller_from_puerto_rico_is_called_back_on_their_own_number(twilio, session):
-    script = [("1", None), ("3", "leave a short message"), ("2", "may we leave a voicemail")]
-    script += [("1", "The call will come from"), ("2", "Goodbye")]
+    script = [("1", None), ("0", "The call will come from"), ("2", "may we leave a voicemail")]
+    script += [("1", "Saved."), ("2", "Goodbye")]
     run_call(twilio, script, caller=PR_MEMBER)
     request = fresh(session).scalars(select(CallbackRequest)).one()
     assert request.member.phone == PR_MEMBER
 
 
 def test_a_jamaican_caller_keys_in_a_number_and_a_jamaican_one_is_refused(twilio, session):
-    script = [("1", None), ("3", "enter the 10-digit phone number")]
+    script = [("1", None), ("0", "enter the 10-digit phone number")]
     run_call(twilio, [*script, ("8765550100", "We cannot call that number")], caller=JAMAICAN)
     assert fresh(session).scalars(select(CallbackRequest)).all() == []
 
 
 def test_a_number_in_puerto_rico_keyed_in_by_a_caller_is_accepted(twilio):
-    script = [("1", None), ("3", "enter the 10-digit phone number")]
+    script = [("1", None), ("0", "enter the 10-digit phone number")]
     heard = [*script, ("7875550100", "I heard 7, 8, 7. 5, 5, 5. 0, 1, 0, 0.")]
     run_call(twilio, heard, caller="anonymous")

@@ -65,7 +65,8 @@ def test_the_reminder_plan_is_read_with_each_meeting(twilio, session):
 
 
 def _unverified_offer(twilio, caller):
-    call = run_call(twilio, [("1", None), ("2", None), ("2", None), ("2", None)], caller=caller)
+    script = [("1", None), ("*", None), ("2", None), ("2", None), ("2", None)]
+    call = run_call(twilio, script, caller=caller)
     return call.said
 
 
@@ -94,7 +95,7 @@ def test_a_member_who_enters_their_pin_hears_their_meetings(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    script = [("1", None), ("2", None), ("3", "enter your 4-digit PIN")]
+    script = [("1", None), ("*", None), ("2", None), ("3", "enter your 4-digit PIN")]
     run_call(twilio, [*script, ("2468", "Hope Circle")])
 
 
@@ -104,7 +105,8 @@ def test_three_wrong_pins_lock_the_pin_for_this_call(twilio, session):
     member = _member_with_two_rsvps(session)
     verification.set_pin(member, "2468")
     session.commit()
-    script = [("1", None), ("2", None), ("3", None), ("1111", "did not work"), ("1111", None)]
+    script = [("1", None), ("*", None), ("2", None), ("3", None), ("1111", "did not work")]
+    script.append(("1111", None))
     run_call(twilio, [*script, ("1111", "try again later"), ("2", "Goodbye")])
 
 
@@ -113,12 +115,12 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
         twilio,
         [
             ("1", None),
-            ("3", "enter the 10-digit phone number"),
+            ("0", "enter the 10-digit phone number"),
             ("4155550123", "I heard 4, 1, 5. 5, 5, 5. 0, 1, 2, 3."),
-            ("1", "leave a short message"),
-            ("1", "call 911, or call or text 9 8 8"),
-            (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
             ("1", "The call will come from this line's number, 5, 0, 0. 5, 5, 5. 0, 0, 0, 6"),
+            ("1", "call 9 1 1, or call or text 9 8 8"),
+            (Talk(20, then=Keys("#")), "may we leave a voicemail"),  # as the prompt asks
+            ("1", "Saved."),
             ("2", "Goodbye"),
         ],
         caller="anonymous",
@@ -132,7 +134,7 @@ def test_a_caller_with_withheld_caller_id_asks_for_a_callback_and_keys_in_a_numb
 def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
     factories_facilitator(session, "+14155550123")
     for numbers in (("9880000000", "4155550123"), ("5005550006", "9001234567")):
-        script = [("1", None), ("3", None)]  # two a call: the third ends the loop (below)
+        script = [("1", None), ("0", None)]  # two a call: the third ends the loop (below)
         for number in numbers:
             script.append((number, "We cannot call that number. Please try another number."))
         run_call(twilio, script, caller="anonymous")
@@ -140,19 +142,19 @@ def test_a_keyed_in_number_that_is_not_callable_is_refused(twilio, session):
 
 
 def test_a_short_keyed_in_number_is_told_how_many_digits_a_number_has(twilio):
-    script = [("1", None), ("3", None), ("41555#", "A phone number has 10 digits")]
+    script = [("1", None), ("0", None), ("41555#", "A phone number has 10 digits")]
     run_call(twilio, [*script, ("4155550123", "I heard 4, 1, 5")], caller="anonymous")
 
 
 @pytest.mark.parametrize("typed", ["911#", "988#"])
 def test_911_or_988_keyed_in_as_a_callback_number_gets_the_crisis_numbers(twilio, session, typed):
-    script = [("1", None), ("3", None), (typed, "If you are in danger, hang up and call 911")]
+    script = [("1", None), ("0", None), (typed, "If you are in danger, hang up and call 911")]
     run_call(twilio, script, caller="anonymous")
     assert fresh(session).scalars(select(CallbackRequest)).all() == []
 
 
 def test_the_third_refused_number_ends_the_loop_with_other_ways_to_a_call_back(twilio):
-    script = [("1", None), ("3", None), ("5005550006", None), ("41555#", None)]
+    script = [("1", None), ("0", None), ("5005550006", None), ("41555#", None)]
     heard = run_call(
         twilio,
         [*script, ("9001234567", "text CALL to this number. Is there anything else?")],
@@ -172,7 +174,9 @@ def test_a_crisis_phrase_at_the_main_menu_plays_crisis_information_and_opens_an_
     twilio, session
 ):
     script = [("1", None), ("say: I just want to end my life", "call or text 9 8 8")]
-    run_call(twilio, [*script, ("1", "sending these numbers by text"), ("2", "Main menu")])
+    run_call(
+        twilio, [*script, ("1", "sending these numbers by text"), ("2", "To find a group, press 1")]
+    )
     run_call(twilio, script)
     requests = fresh(session).scalars(select(CallbackRequest)).all()
     assert [(r.urgent, r.source) for r in requests] == [(True, "crisis")]
@@ -201,7 +205,8 @@ def test_after_a_crisis_phrase_911_comes_first_then_the_call_back_promise(
 
 
 def test_eight_plays_crisis_information_again_and_again(twilio):
-    call = run_call(twilio, [("1", None), ("8", "9 8 8"), ("8", "9 8 8"), ("*", "Main menu")])
+    script = [("1", None), ("8", "9 8 8"), ("8", "9 8 8"), ("*", "enter your ZIP code")]
+    call = run_call(twilio, script)
     assert call.said.count("If you use a relay service, dial 7 1 1") == 2
 
 
@@ -237,14 +242,15 @@ def test_an_unverified_caller_stops_messages_from_caller_id_without_a_code(twili
     member_heard = run_call(twilio, [*script, ("1", STOPPED)]).said
     stranger_heard = run_call(twilio, [*script, ("1", STOPPED)], caller="+14155550199").said
     assert member_heard == stranger_heard
-    assert "code" not in member_heard
+    assert "6-digit code" not in member_heard
     member = fresh(session).scalars(select(Member).where(Member.phone == CALLER)).one()
     assert member.reminder_channel.value == "none"
     assert not members.has_consent(session, CALLER, ConsentPurpose.REMINDERS_CALL, SECRET)
 
 
 def test_stop_from_settings_needs_no_code_either(twilio):
-    script = [("1", None), ("4", None), ("4", None), ("2", "Do you want to stop all calls")]
+    script = [("1", None), ("*", None), ("4", None), ("4", None)]
+    script.append(("2", "Do you want to stop all calls"))
     run_call(twilio, [*script, ("1", STOPPED)])
 
 
@@ -254,16 +260,17 @@ def test_a_caller_without_caller_id_asking_to_stop_hears_how_to_stop_from_that_p
 
 
 def test_reminders_and_meetings_offer_a_phone_call_before_a_text(twilio):
-    heard = run_call(twilio, [("1", None), ("4", None), ("2", None), ("hangup", None)]).said
+    heard = run_call(twilio, [("1", None), ("*", None), ("4", None), ("2", None), ("hangup", None)])
+    heard = heard.said
     assert "For a phone call, press 1. For a text message, press 2." in heard
-    heard = run_call(twilio, [("1", None), ("2", None), ("hangup", None)]).said
+    heard = run_call(twilio, [("1", None), ("*", None), ("2", None), ("hangup", None)]).said
     assert "To get a phone call, press 1. To get them by text, press 2." in heard
 
 
 def test_setting_a_pin_needs_a_one_time_code_sent_to_the_number_on_file(twilio, session, simulator):
     factories.member(session, phone=CALLER, language="en")
     session.commit()
-    script = [("1", None), ("4", None), ("3", "check this is your phone")]
+    script = [("1", None), ("*", None), ("4", None), ("3", "check this is your phone")]
     script.append(("2", "enter the 6-digit code"))  # by text
 
     def texted_code():
@@ -287,7 +294,7 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
         raise RuntimeError("database on fire")
 
     monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
-    call = run_call(twilio, [("1", None), ("1", None), ("94110", "Sorry, something went wrong")])
+    call = run_call(twilio, [("1", None), ("94110", "Sorry, something went wrong")])
     assert "press 0" in call.last_document_said()
     assert "RuntimeError" in caplog.text
     assert "database on fire" not in caplog.text and "94110" not in caplog.text
@@ -295,8 +302,7 @@ def test_an_error_inside_a_step_still_answers_with_apology_callback_offer_and_go
 
 
 def test_a_spanish_callback_request_is_confirmed_in_plain_spanish(twilio):
-    script = [("2", None), ("3", None), ("2", "¿podemos dejar un mensaje de voz?")]
-    run_call(twilio, [*script, ("2", "Recibimos su solicitud.")])
+    run_call(twilio, [("2", None), ("0", "Recibimos su solicitud.")])
 
 
 def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
@@ -306,7 +312,7 @@ def test_an_error_in_a_spanish_call_apologises_in_spanish(twilio, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(actions.ACTIONS, "check_zip", broken)
-    call = run_call(twilio, [("2", None), ("1", None), ("94110", "Lo sentimos")])
+    call = run_call(twilio, [("2", None), ("94110", "Lo sentimos")])
     assert "Sorry" not in call.last_document_said()
 
 
@@ -340,15 +346,15 @@ def test_a_number_twilio_has_blocked_hears_that_texts_are_off_first(twilio, sess
 
 
 def test_pound_on_a_menu_doubles_every_wait_for_the_rest_of_the_call(twilio):
-    call = run_call(twilio, [("1", None), ("#", "I will wait longer"), ("1", None)])
+    call = run_call(twilio, [("1", None), ("*", None), ("#", "I will wait longer"), ("1", None)])
     waits = [g.get("timeout") for d in call.documents for g in _gathers(d)]
-    assert waits[:2] == ["8", "8"] and set(waits[2:]) == {"16"}
+    assert waits[:3] == ["8", "8", "8"] and set(waits[3:]) == {"16"}
 
 
 def test_a_spanish_caller_is_listened_to_in_spanish_with_spanish_hints(twilio):
     call = run_call(twilio, [("2", None)])
     (gather,) = _gathers(call.documents[-1])
-    assert gather.get("language") == "es-US" and "buscar" in gather.get("hints")
+    assert gather.get("language") == "es-US" and "cero" in gather.get("hints")
 
 
 def _gathers(document):
@@ -362,11 +368,12 @@ def test_zero_deep_in_a_menu_asks_for_a_callback_from_the_callers_own_number(twi
         twilio,
         [
             ("1", None),
+            ("*", None),
             ("4", None),
             ("4", "To delete your data, press 3"),
-            ("0", "A facilitator can call you back, usually within one business day"),
+            ("0", "Your request is in. A person will call you back"),
             ("2", "may we leave a voicemail"),
-            ("2", "The call will come from this line's number"),
+            ("2", "Saved."),
             ("2", "Goodbye"),
         ],
     )
@@ -399,6 +406,7 @@ def test_choosing_call_reminders_in_settings_asks_about_voicemail(twilio, sessio
         twilio,
         [
             ("1", None),
+            ("*", None),
             ("4", None),
             ("2", None),
             ("1", "may we leave a voicemail"),
@@ -431,7 +439,7 @@ def test_a_request_twilio_retries_changes_nothing_the_second_time(twilio, sessio
     session.commit()
     url = "/twilio/voice/step?t={}"
     first = twilio.call()
-    for key in ("1", "3", "2"):  # English, callback, skip the message: the voicemail question
+    for key in ("1", "*", "3", "2"):  # English, main menu, callback, no message: voicemail?
         turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]
         first = twilio.call(url.format(turn), Digits=key)
     turn = gathers(first.data)[0].get("action").rsplit("=", 1)[1]

@@ -116,12 +116,23 @@ def test_words_the_line_could_not_use_get_the_crisis_line_where_none_is_said(
     assert [utterance.key for utterance in turn.said] == said
 
 
-def test_the_language_menu_says_the_crisis_line_in_every_language(table):
+def test_the_language_menu_says_sorry_and_the_crisis_line_in_every_language(table):
     turn = engine.step(table, _at(table, "language"), Heard("nothing"), frozenset())
-    assert [(u.key, u.language) for u in turn.said[1:]] == [
+    assert [(u.key, u.language) for u in turn.said] == [
+        ("voice.invalid", "en"),
+        ("voice.invalid", "es"),
         ("voice.crisis_call", "en"),
         ("voice.crisis_call", "es"),
     ]
+
+
+def test_the_second_unusable_answer_offers_a_person_and_the_third_leaves_the_menu(table):
+    state = _at(table, "main")
+    engine.step(table, state, Heard("key", "7"), frozenset())
+    second = engine.step(table, state, Heard("key", "7"), frozenset())
+    assert second.said[-1].key == "voice.stuck_offer" and second.state.node == "main"
+    third = engine.step(table, state, Heard("key", "7"), frozenset())
+    assert third.state.node == "stuck"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -165,3 +165,53 @@ def test_noon_and_evening_are_said_as_a_person_says_them(local_hour, minute, lan
 )
 def test_address_abbreviations_are_said_in_full(written, spoken):
     assert speaking.address(written) == spoken
+
+
+# Review items 11 and 14, whole calls through the simulator's phone.
+
+
+def test_it_switches_to_spanish_when_a_caller_says_espanol_on_an_english_menu(twilio):
+    from tests.call_runner import run_call
+
+    run_call(
+        twilio,
+        [
+            ("1", "enter your ZIP code"),
+            ("*", "To find a group, press 1"),
+            ("say: español por favor", "Para buscar un grupo, marque su código postal"),
+        ],
+    )
+
+
+def test_it_switches_to_english_when_a_caller_says_ingles_on_a_spanish_step(twilio):
+    from tests.call_runner import run_call
+
+    run_call(twilio, [("2", None), ("say: inglés", "To find a group, enter your ZIP code")])
+
+
+def test_it_understands_a_spanish_answer_on_the_language_menu(twilio):
+    from tests.call_runner import run_call
+
+    run_call(twilio, [("say: quiero buscar un grupo", "Para buscar un grupo, marque su código")])
+
+
+def test_it_says_sorry_in_every_language_on_the_language_menu(twilio):
+    from tests.call_runner import run_call
+
+    call = run_call(twilio, [("say: mumble mumble", "Perdón, esa no es una de las opciones.")])
+    assert "Sorry, that is not one of the choices." in call.said
+
+
+@pytest.mark.parametrize("said", ["one", "number one", "option 1", "press one"])
+def test_it_takes_a_spoken_number_alone_or_after_number_or_option_as_the_key(twilio, said):
+    from tests.call_runner import run_call
+
+    run_call(twilio, [("1", None), ("*", None), (f"say: {said}", "your 5-digit ZIP code")])
+
+
+def test_it_does_not_take_the_second_one_as_key_one(twilio):
+    from tests.call_runner import run_call
+
+    call = run_call(twilio, [("1", None), ("*", None), ("say: the second one", None)])
+    assert "Sorry, that is not one of the choices." in call.said
+    assert "Please enter or say your 5-digit ZIP code" not in call.said

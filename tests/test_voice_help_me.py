@@ -16,6 +16,7 @@ ENGLISH, SPANISH = "1", "2"
 CATALOG = load_catalog()
 CRISIS_INFO = {code: CATALOG.render(code, "crisis.voice_info") for code in ("en", "es")}
 ZIP_PROMPT = {code: CATALOG.render(code, "voice.find.zip") for code in ("en", "es")}
+HOME_PROMPT = {code: CATALOG.render(code, "voice.home") for code in ("en", "es")}
 
 
 class Caller:
@@ -46,7 +47,7 @@ def answer_to_last(simulator, *inputs):
 def test_it_takes_help_me_find_a_group_to_the_group_search(simulator, language, words):
     key = ENGLISH if language == "en" else SPANISH
     heard = answer_to_last(simulator, key, Speech(words))
-    assert heard == ZIP_PROMPT[language]
+    assert heard == HOME_PROMPT[language]
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,14 @@ def test_it_plays_the_crisis_numbers_for_help_me_said_on_its_own(simulator, lang
 
 @pytest.mark.parametrize(
     "where",
-    [(), (ENGLISH,), (ENGLISH, "1"), (ENGLISH, "3"), (ENGLISH, "4"), (ENGLISH, "4", "4")],
+    [
+        (),
+        (ENGLISH, "*"),
+        (ENGLISH,),
+        (ENGLISH, "0"),
+        (ENGLISH, "*", "4"),
+        (ENGLISH, "*", "4", "4"),
+    ],
     ids=["language", "main", "zip", "callback", "settings", "privacy"],
 )
 def test_it_answers_i_want_to_kill_myself_with_crisis_information_on_every_menu(
@@ -74,7 +82,8 @@ def test_it_answers_i_want_to_kill_myself_with_crisis_information_on_every_menu(
 ):
     heard = answer_to_last(simulator, *where, Speech("I want to kill myself"))
     assert CRISIS_INFO["en"] in heard
-    (request,) = fresh(session).scalars(select(CallbackRequest)).all()
+    requests = fresh(session).scalars(select(CallbackRequest)).all()
+    (request,) = [r for r in requests if r.urgent]  # "0" files its own request first
     assert (request.urgent, request.source) == (True, "crisis")
 
 
@@ -106,12 +115,12 @@ def test_it_says_the_crisis_line_in_each_language_on_the_language_menu(simulator
 
 
 def test_it_does_not_lengthen_the_main_menu_which_already_says_press_8(simulator):
-    heard = answer_to_last(simulator, ENGLISH, Speech("mumble mumble"))
+    heard = answer_to_last(simulator, ENGLISH, "*", Speech("mumble mumble"))
     assert heard.count("press 8") == 1
     assert "If you are in crisis" not in heard
 
 
 def test_it_answers_a_wrong_key_with_sorry_and_the_menu_only(simulator):
-    heard = answer_to_last(simulator, ENGLISH, "4", "7")
+    heard = answer_to_last(simulator, ENGLISH, "*", "4", "7")
     assert heard.startswith(CATALOG.render("en", "voice.invalid"))
     assert "crisis" not in heard

@@ -20,6 +20,7 @@ VERIFIED = "TN-Validation-Passed-A"
 
 MENUS = [
     ("1", None),  # English
+    ("*", None),  # from the ZIP question to the main menu
     ("2", None),  # my meetings: the offer
     ("2", None),  # by text
     ("1", None),  # the main menu
@@ -39,13 +40,10 @@ MENUS = [
     ("1", None),  # yes: the same answer for every number
 ]
 FIND_AND_RSVP = [
-    ("1", None),  # English
-    ("1", None),  # find a group
-    ("94110", None),
-    ("1", None),  # the ZIP is right
+    ("1", None),  # English: the ZIP question
+    ("94110", None),  # the ZIP read back, then the first group
     ("2", None),  # text me these details
     ("1", None),  # sign up
-    ("1", None),  # confirm
     ("2", None),  # reminders by text
     ("2", None),  # goodbye
 ]
@@ -113,7 +111,7 @@ def test_an_unverified_member_holding_the_last_seat_hears_what_a_newcomer_would(
     hope_circle.capacity = 1
     session.commit()
     full = "The group is full. You are number 1 on the waiting list."
-    run_call(twilio, [*FIND_AND_RSVP[:3], ("1", None), ("1", None), ("1", full), ("hangup", None)])
+    run_call(twilio, [*FIND_AND_RSVP[:2], ("1", full), ("hangup", None)])
     seats = fresh(session).scalars(select(Rsvp.status)).all()
     assert seats == [RsvpStatus.CONFIRMED], "the member's seat is kept"
 
@@ -122,11 +120,12 @@ def test_an_unverified_member_holding_the_last_seat_hears_what_a_newcomer_would(
 def test_a_pin_locked_by_earlier_guesses_answers_the_same_for_a_stranger_and_a_member(
     twilio, numbers
 ):
-    guesses = [("1", None), ("2", None), ("3", None), ("1111", None), ("1111", None)]
+    guesses = [("1", None), ("*", None), ("2", None), ("3", None), ("1111", None)]
+    guesses.append(("1111", None))
     for number in (STRANGER, MEMBER):
         run_call(twilio, [*guesses, ("1111", "try again later"), ("hangup", None)], caller=number)
         run_call(
-            twilio, [*guesses[:3], ("2468", "try again later"), ("hangup", None)], caller=number
+            twilio, [*guesses[:4], ("2468", "try again later"), ("hangup", None)], caller=number
         )
 
 
@@ -137,5 +136,5 @@ def test_a_verified_member_is_greeted_in_their_language_and_hears_their_own_plan
         [("2", "Hope Circle"), ("hangup", None)],
         caller=MEMBER,
         stir=VERIFIED,
-        greeting="Menú principal",
+        greeting="Para buscar un grupo, oprima 1",
     )

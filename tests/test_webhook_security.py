@@ -124,7 +124,7 @@ def test_it_treats_stir_verstat_added_to_a_captured_request_as_an_unverified_cal
     _member_with_a_meeting(session)
     call = {"CallSid": "CA" + "5" * 32, "From": "+14155550100", "To": LINE_NUMBER}
     replayed = {**call, "StirVerstat": "TN-Validation-Passed-A"}
-    heard = _call_through(twilio, ["1", "2"], replayed, signed_params=call)
+    heard = _call_through(twilio, ["1", "*", "2"], replayed, signed_params=call)
     assert "We can text or call this phone's number with your meetings" in heard
     assert "Hope Circle" not in heard
 

@@ -74,7 +74,7 @@ def mission(session):
 def test_a_first_time_caller_in_spanish_finds_a_group_by_spoken_zip_narrows_rsvps_and_picks_calls(
     twilio, session, mission
 ):
-    call = run_call(
+    run_call(
         twilio,
         [
             ("2", "Para buscar un grupo, marque su código postal"),

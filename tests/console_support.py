@@ -8,10 +8,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from app.models import Facilitator
 from app.services import users
 from app.services.users import NewUser
 
 PASSWORD = "correct horse battery"
+COORDINATOR = "lee@example.org"
+FACILITATOR = "ana@example.org"
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -19,6 +22,16 @@ def account(session: Session, email: str, role: str, facilitator: str | None = N
     users.add(session, NewUser(email, PASSWORD, role, facilitator))
     session.commit()
     return email
+
+
+def coordinator_and_facilitator(session: Session) -> Facilitator:
+    """Lee, a coordinator, and Ana, a facilitator with an account of her own; returns Ana."""
+    ana = Facilitator(slug="ana", name="Ana R.", phone="+14155550124", languages=["en"])
+    session.add(ana)
+    session.flush()
+    account(session, COORDINATOR, "coordinator")
+    account(session, FACILITATOR, "facilitator", "ana")
+    return ana
 
 
 def token(client: FlaskClient) -> str:

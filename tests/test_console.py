@@ -40,23 +40,24 @@ from app.services import members, recordings, reminders, staff, stats
 from app.services.reminders import ReminderTimes
 from tests import factories
 from tests.conftest import fresh
-from tests.console_support import PASSWORD, account, post, sign_in, token
+from tests.console_support import (
+    COORDINATOR,
+    FACILITATOR,
+    PASSWORD,
+    coordinator_and_facilitator,
+    post,
+    sign_in,
+    token,
+)
 from tests.facilitator_scan import leaks_in
 from tests.outbox_support import SECRET, grant
 
-COORDINATOR = "lee@example.org"
-FACILITATOR = "ana@example.org"
 MEMBER_NUMBER = "+14155550123"
 
 
 @pytest.fixture
 def people(session):
-    ana = Facilitator(slug="ana", name="Ana R.", phone="+14155550124", languages=["en"])
-    session.add(ana)
-    session.flush()
-    account(session, COORDINATOR, "coordinator")
-    account(session, FACILITATOR, "facilitator", "ana")
-    return ana
+    return coordinator_and_facilitator(session)
 
 
 @pytest.fixture

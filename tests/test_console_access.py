@@ -17,24 +17,25 @@ from sqlalchemy import select
 
 from app import create_app
 from app.cli import cli
-from app.models import AuditEntry, Facilitator, User
+from app.models import AuditEntry, User
 from tests.conftest import fresh
-from tests.console_support import PASSWORD, account, post, sign_in, token
+from tests.console_support import (
+    COORDINATOR,
+    FACILITATOR,
+    PASSWORD,
+    coordinator_and_facilitator,
+    post,
+    sign_in,
+    token,
+)
 
-COORDINATOR = "lee@example.org"
-FACILITATOR = "ana@example.org"
 COOKIE = "phoneline_console"
 WRONG = "not the password"
 
 
 @pytest.fixture
 def people(session):
-    ana = Facilitator(slug="ana", name="Ana R.", phone="+14155550124", languages=["en"])
-    session.add(ana)
-    session.flush()
-    account(session, COORDINATOR, "coordinator")
-    account(session, FACILITATOR, "facilitator", "ana")
-    return ana
+    return coordinator_and_facilitator(session)
 
 
 def signed_in(app: Flask, email: str = COORDINATOR) -> FlaskClient:

@@ -27,6 +27,21 @@ LONGEST_PLACE = PLACES[0]
 CARRIER_WORDS = ("YES", "START", "UNSTOP", "CANCEL", "END", "QUIT", "HELP", "INFO", "SI")
 
 
+def said_on_reminder_call(twilio, session, group, language, sid_digit):
+    """Everything a member hears when the reminder call for a meeting of ``group`` (10 days on,
+    planned 10 days before) is answered."""
+    person = member(session, language=language)
+    with time_machine.travel(local(2026, 9, 20, 12, 0), tick=False):
+        meeting = meeting_at(session, local(2026, 9, 30, 12, 30), group)
+        rsvp = rsvp_with_reminders(session, person, meeting, local(2026, 9, 20, 12, 0))
+        answer = twilio.post(
+            f"/twilio/voice/outbound/reminder?r={rsvp.id}",
+            {"CallSid": "CA" + sid_digit * 32, "From": "+15005550006", "To": person.phone,
+             "Direction": "outbound-api"},
+        )  # fmt: skip
+    return " ".join(s.text or "" for s in ElementTree.fromstring(answer.data).iter("Say"))
+
+
 def unprompted_templates():
     for language in CATALOG.languages:
         for key, text in CATALOG.texts[language].items():
@@ -84,16 +99,7 @@ def test_a_reminder_call_is_at_most_70_words_with_the_longest_place_name(
     twilio, session, language, place
 ):
     group = new_york_group(session, alias=LONGEST_ALIAS, location_name=place)
-    person = member(session, language=language)
-    with time_machine.travel(local(2026, 9, 20, 12, 0), tick=False):
-        meeting = meeting_at(session, local(2026, 9, 30, 12, 30), group)
-        rsvp = rsvp_with_reminders(session, person, meeting, local(2026, 9, 20, 12, 0))
-        answer = twilio.post(
-            f"/twilio/voice/outbound/reminder?r={rsvp.id}",
-            {"CallSid": "CA" + "2" * 32, "From": "+15005550006", "To": person.phone,
-             "Direction": "outbound-api"},
-        )  # fmt: skip
-    said = " ".join(s.text or "" for s in ElementTree.fromstring(answer.data).iter("Say"))
+    said = said_on_reminder_call(twilio, session, group, language, "2")
     assert place in said and said.endswith("0, 0, 0, 6.")
     print(len(said.split()), said)
     assert len(said.split()) <= 70, said
@@ -177,16 +183,7 @@ def test_a_phone_groups_reminder_call_with_its_dial_in_is_at_most_90_words(
         session, alias=LONGEST_ALIAS, format=GroupFormat.PHONE, location_name=None,
         dial_in_number="+12125550188", dial_in_code="48291357",
     )  # fmt: skip
-    person = member(session, language=language)
-    with time_machine.travel(local(2026, 9, 20, 12, 0), tick=False):
-        meeting = meeting_at(session, local(2026, 9, 30, 12, 30), group)
-        rsvp = rsvp_with_reminders(session, person, meeting, local(2026, 9, 20, 12, 0))
-        answer = twilio.post(
-            f"/twilio/voice/outbound/reminder?r={rsvp.id}",
-            {"CallSid": "CA" + "3" * 32, "From": "+15005550006", "To": person.phone,
-             "Direction": "outbound-api"},
-        )  # fmt: skip
-    said = " ".join(s.text or "" for s in ElementTree.fromstring(answer.data).iter("Say"))
+    said = said_on_reminder_call(twilio, session, group, language, "3")
     assert "4, 8, 2, 9, 1, 3, 5, 7" in said
     # SPEC §9's 70 words count a place name; a phone group's place is its number and code, said
     # digit by digit (review S2-8): 10 digits and an 8-digit code take about 20 words more.

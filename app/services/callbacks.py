@@ -197,19 +197,29 @@ def expire_overdue(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _escalation_due(
+    session: Session, statuses: tuple[CallbackStatus, ...], now: datetime
+) -> list[CallbackRequest]:
+    """Requests in these states whose escalation clock ran out, oldest first, locked so that
+    two sweeps never alert twice."""
+    return list(
+        session.scalars(
+            select(CallbackRequest)
+            .where(
+                CallbackRequest.status.in_(statuses),
+                CallbackRequest.next_escalation_at <= now,
+            )
+            .order_by(CallbackRequest.next_escalation_at)
+            .limit(200)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
 def escalate_due(session: Session, config: Config, catalog: Catalog, now: datetime) -> int:
     """Open requests nobody claimed in time go one step up (``ix_callback_escalation``); urgent
     ones held that long without the member being reached go to coordinators."""
-    rows = session.scalars(
-        select(CallbackRequest)
-        .where(
-            CallbackRequest.status == CallbackStatus.OPEN,
-            CallbackRequest.next_escalation_at <= now,
-        )
-        .order_by(CallbackRequest.next_escalation_at)
-        .limit(200)
-        .with_for_update(skip_locked=True)
-    ).all()
+    rows = _escalation_due(session, (CallbackStatus.OPEN,), now)
     for row in rows:
         callback_alerts.escalate(session, catalog, row, now)
         if row.next_escalation_at is not None:
@@ -218,13 +228,7 @@ def escalate_due(session: Session, config: Config, catalog: Catalog, now: dateti
 
 
 def _escalate_held_unreached(session: Session, catalog: Catalog, now: datetime) -> int:
-    rows = session.scalars(
-        select(CallbackRequest)
-        .where(CallbackRequest.status.in_(HELD), CallbackRequest.next_escalation_at <= now)
-        .order_by(CallbackRequest.next_escalation_at)
-        .limit(200)
-        .with_for_update(skip_locked=True)
-    ).all()
+    rows = _escalation_due(session, HELD, now)
     for row in rows:
         callback_alerts.tell_unreached(session, catalog, row, now)
         row.next_escalation_at = None  # once per claim: the console shows it from then on

@@ -116,13 +116,18 @@ def test_it_lists_a_video_group_without_dial_in_as_by_video_and_says_how_to_get_
     assert "call ," not in details and "code ." not in details
 
 
-def test_a_phone_groups_details_carry_its_dial_in_and_code(phone, session):
+def a_phone_group_meeting(session):
+    """A group that meets only by phone, with its dial-in and code, and its next meeting."""
     group = factories.group(
         session, format=GroupFormat.PHONE, location_name=None, address=None,
         dial_in_number="+14155550999", dial_in_code="482913",
     )  # fmt: skip
     factories.meeting(session, group)
     session.commit()
+
+
+def test_a_phone_groups_details_carry_its_dial_in_and_code(phone, session):
+    a_phone_group_meeting(session)
     member_speaking(session, phone, "es")
     phone.text("94110")
     (details,) = phone.text("1")
@@ -131,12 +136,7 @@ def test_a_phone_groups_details_carry_its_dial_in_and_code(phone, session):
 
 
 def test_a_zip_with_only_phone_groups_says_none_meets_in_person_and_211(phone, session):
-    group = factories.group(
-        session, format=GroupFormat.PHONE, location_name=None, address=None,
-        dial_in_number="+14155550999", dial_in_code="482913",
-    )  # fmt: skip
-    factories.meeting(session, group)
-    session.commit()
+    a_phone_group_meeting(session)
     (listed,) = member_speaking(session, phone, "en").text("59001")
     assert listed.splitlines()[0] == say("en", "sms.search.no_in_person")
     assert listed.splitlines()[1].endswith(", by phone")

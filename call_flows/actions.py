@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import segments
 from app.models import (
     CallbackRequest,
     ConsentPurpose,
@@ -427,11 +428,10 @@ def send_meetings(ctx: CallContext, state: CallState, arg: str | None) -> Outcom
     member = ctx.member(state)
     by_call = arg == "call"
     if member is not None:
-        upcoming = rsvps.upcoming_for(ctx.session, member.id, ctx.now)
-        lines = [_meeting_line(ctx, state, r.meeting) for r in upcoming]
-        params = {"meetings": " ".join(lines) or ctx.say(state, "voice.meetings.none")}
+        upcoming = [r.meeting for r in rsvps.upcoming_for(ctx.session, member.id, ctx.now)]
         kind = OutboxKind.CALL if by_call else OutboxKind.SMS
         template = "voice.call.meetings" if by_call else "voice.text.meetings"
+        params = {"meetings": _meetings_said(ctx, state, upcoming, template, by_call)}
         due = ctx.now + CALL_BACK_AFTER if by_call else None
         _send(ctx, state, kind, OutboxPurpose.REPLY, template, params, member.id, due_at=due)
     return Outcome("call" if by_call else "text")
@@ -524,6 +524,36 @@ def read_rsvp(ctx: CallContext, state: CallState, arg: str | None) -> Outcome:
     if position is not None:
         said.append(Utterance("voice.meetings.waitlisted", {"position": position}))
     return Outcome("ok", said + say_reminder_plan(ctx, state, None).said)
+
+
+def _meetings_said(
+    ctx: CallContext, state: CallState, meetings: list[Meeting], template: str, by_call: bool
+) -> str:
+    if not meetings:
+        return ctx.say(state, "voice.meetings.none")
+    if by_call:
+        return " ".join(_meeting_line(ctx, state, meeting) for meeting in meetings)
+    return _fitted_meetings(ctx, state, [_meeting_text(ctx, state, m) for m in meetings], template)
+
+
+def _meeting_text(ctx: CallContext, state: CallState, meeting: Meeting) -> str:
+    group, language = meeting.group, state.language
+    when = reminders.text_when(ctx.catalog, language, meeting.starts_at, ZoneInfo(group.timezone))
+    where = reminders.place(group, ctx.catalog, language)
+    return ctx.say(state, "voice.text.meeting", name=group.name, when=when, where=where)
+
+
+def _fitted_meetings(ctx: CallContext, state: CallState, items: list[str], template: str) -> str:
+    """One meeting a line, as many as fit the reply budget (a text is at most 2 segments, issue
+    18), then "and N more": texting MY lists them all with numbers to drop."""
+    for shown in range(len(items), 0, -1):
+        rest = len(items) - shown
+        more = [ctx.say(state, "voice.text.more", count=rest)] if rest else []
+        listed = "\n".join([*items[:shown], *more])
+        text = ctx.say(state, template, line_name=ctx.config.line_name, meetings=listed)
+        if segments.fits(text, state.language):
+            return listed
+    return "\n".join([items[0], ctx.say(state, "voice.text.more", count=len(items) - 1)])
 
 
 def _meeting_line(ctx: CallContext, state: CallState, meeting: Meeting) -> str:

@@ -50,7 +50,8 @@ FRAGMENTS = (
 NOT_MEASURED = {
     # A coordinator writes the text; the console preview counts its segments (SPEC §9).
     "broadcast.message",
-    # Every upcoming meeting of the caller, as many as they have (see docs/sms.md).
+    # As many of the caller's meetings as fit, then "and N more" (call_flows.actions,
+    # test_voice_calls.test_many_meetings_texted_from_a_call_fit_two_segments_...).
     "voice.text.meetings",
     "sms.am",
     "sms.pm",

@@ -89,6 +89,33 @@ def test_the_meetings_text_goes_only_to_a_members_number(twilio, session):
     assert [(o.recipient, o.template) for o in sent] == [(CALLER, "voice.text.meetings")]
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_many_meetings_texted_from_a_call_fit_two_segments_and_point_to_the_full_list(
+    twilio, session, simulator, language
+):
+    from app.segments import count
+
+    member = factories.member(session, phone=CALLER, language=language, reminder_channel="sms")
+    for days in range(2, 10):
+        group = factories.group(
+            session, name=f"Saturday Morning Circle {days}", location_name="Mission Branch Library"
+        )
+        meeting = factories.meeting(session, group, starts_in=timedelta(days=days))
+        rsvps.create(session, member, meeting.id, "sms")
+    session.commit()
+    language_key = {"en": "1", "es": "2"}[language]
+    run_call(twilio, [(language_key, None), *[(key, None) for key in "*222"]], caller=CALLER)
+    send_batch([fresh(session).scalars(select(OutboxItem)).one().id])
+    (text,) = [m.body for m in simulator.messages_to(CALLER)]
+    lines = text.splitlines()
+    assert count(text).count <= 2
+    assert "Saturday Morning Circle 2, " in lines[0]
+    assert lines[1].startswith("Saturday Morning Circle 3, ")
+    more = {"en": "more: text MY for the list.", "es": "otras: escriba MIS para la lista."}
+    assert lines[-1].endswith(more[language])
+    assert 2 <= len(lines) - 1 < 8
+
+
 def test_a_member_who_enters_their_pin_hears_their_meetings(twilio, session):
     from app.services import verification
 

@@ -34,7 +34,7 @@ TASKS = (
     Task("first_key", "speech before the first key can be pressed", 12.0, (), None),
     Task("nearest", "hear the nearest group", 45.0, (ZIP,), "voice.result.next"),
     Task("rsvp", "RSVP to the nearest group", 60.0, (ZIP, "1"), "voice.rsvp.seat"),
-    Task("callback", "callback request", 40.0, ("0",), "voice.callback.done"),
+    Task("callback", "callback request", 40.0, ("0#",), "voice.callback.done"),
     Task("silence", "silence only, to the last goodbye", 0.0, (), None),
 )
 

@@ -3,9 +3,11 @@
 
 Speech is its words at 150 a minute, counted as a speech engine must say them: a run of 3 or
 more digits is one word per digit ("911" is three words, as "9 1 1" is), a clock time ("6:30")
-two. A key press costs 1 s, each digit of an entry too (a ZIP is 5 s), a spoken answer 2 s, a
-silence the ``timeout`` of the ``<Gather>`` it answers. Full-listen: the caller lets every prompt
-finish before answering, which is the figure the targets apply to.
+two. A key press costs 1 s, each key of an entry too (a ZIP is 5 s, "0#" 2 s), a spoken answer
+2 s, a silence the ``timeout`` of the ``<Gather>`` it answers; keys that stop short of its
+``numDigits`` without ``finishOnKey`` cost that ``timeout`` too (Twilio waits for another key).
+Full-listen: the caller lets every prompt finish before answering, which is the figure the
+targets apply to.
 """
 
 from __future__ import annotations
@@ -73,19 +75,32 @@ class TimedScript:
         elif isinstance(choice, Talk):
             seconds = float(choice.seconds)
         elif isinstance(choice, Keys):
-            keys = len(choice.digits.rstrip("#") or "#")
-            seconds = KEY_SECONDS * keys
+            keys = len(choice.digits)
+            seconds = KEY_SECONDS * keys + self._after_keys(verb, choice.digits)
         elif isinstance(choice, Speech):
             seconds = SPEECH_SECONDS
         self.waits.append(Wait(len(call.heard), seconds, keys))
         return choice
 
     def _timeout(self, verb: str) -> float:
-        if not self.documents:
-            return DEFAULT_WAIT
-        root = ElementTree.fromstring(self.documents[-1])  # noqa: S314 - the line's own TwiML
-        waiting = next(iter(root.iter(verb)), None)
+        waiting = self._verb(verb)
         return float(waiting.get("timeout", "5")) if waiting is not None else DEFAULT_WAIT
+
+    def _after_keys(self, verb: str, keys: str) -> float:
+        """Keys short of ``numDigits`` and without ``finishOnKey`` are posted only when the
+        ``timeout`` runs out, as on Twilio (a lone 0 at the ZIP entry)."""
+        from app.simulator.voice import waits_after_keys
+
+        waiting = self._verb(verb)
+        if verb != "Gather" or waiting is None or not waits_after_keys(waiting.attrib, keys):
+            return 0.0
+        return float(waiting.get("timeout", "5"))
+
+    def _verb(self, verb: str) -> ElementTree.Element | None:
+        if not self.documents:
+            return None
+        root = ElementTree.fromstring(self.documents[-1])  # noqa: S314 - the line's own TwiML
+        return next(iter(root.iter(verb)), None)
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,25 @@ def test_digits_are_posted_without_the_finish_key(bare_gateway, bare_simulator, 
     assert fake_app.to("/answer")[0].params["Digits"] == "941"
 
 
+def test_digits_that_end_on_the_finish_key_say_so_and_others_post_it_empty(
+    bare_gateway, bare_simulator, fake_app
+):
+    gather(bare_gateway, bare_simulator, fake_app, Keys("0#"))
+    gather(bare_gateway, bare_simulator, fake_app, Keys("94110"))
+    posted_keys = [(p.params["Digits"], p.params["FinishedOnKey"]) for p in fake_app.to("/answer")]
+    assert posted_keys == [("0", "#"), ("94110", "")]
+
+
+def test_a_key_short_of_num_digits_is_posted_only_when_the_timeout_runs_out(
+    bare_gateway, bare_simulator, fake_app
+):
+    fake_app.documents["/answer"] = "<Response/>"
+    lone = gather(bare_gateway, bare_simulator, fake_app, Keys("0"))
+    ended = gather(bare_gateway, bare_simulator, fake_app, Keys("0#"))
+    durations = [bare_gateway.fetch_call(call.sid).duration for call in (lone, ended)]
+    assert durations[0] - durations[1] == 8
+
+
 def test_speech_carries_the_confidence_the_test_chooses(bare_gateway, bare_simulator, fake_app):
     gather(bare_gateway, bare_simulator, fake_app, Speech("nine four one one oh", 0.41))
     params = fake_app.to("/answer")[0].params

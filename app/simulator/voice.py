@@ -10,7 +10,7 @@ it; each document is checked with ``check_twiml`` and its problems are kept on t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -215,6 +215,9 @@ class CallSession:
             return float(choice.seconds)
         if isinstance(choice, Silence):
             return float(verb.get("timeout") or 5)
+        gather = verb.tag == "Gather"
+        if gather and isinstance(choice, Keys) and waits_after_keys(verb.attrib, choice.digits):
+            return self.sim.timing.keys + float(verb.get("timeout") or 5)
         return self.sim.timing.keys
 
     def _hangup(self, verb: ElementTree.Element, url: str) -> None:
@@ -350,13 +353,27 @@ def _gather_result(
     inputs = (verb.get("input") or "dtmf").split()
     if isinstance(choice, Keys) and "dtmf" in inputs:
         digits = _entered(verb, choice.digits)
-        return {"Digits": digits} if digits else None
+        finish = verb.get("finishOnKey", "#")
+        ended_on = finish if finish and finish in choice.digits else ""
+        return {"Digits": digits, "FinishedOnKey": ended_on} if digits else None
     if isinstance(choice, Speech) and "speech" in inputs:
         heard = {"SpeechResult": choice.text}
         if choice.confidence is not None:
             heard["Confidence"] = str(float(choice.confidence))
         return heard
     return None
+
+
+def waits_after_keys(attributes: Mapping[str, str], keys: str) -> bool:
+    """Whether Twilio waits out ``timeout`` after these keys before posting them: "the limit in
+    seconds that Twilio will wait for the caller to press another digit" (docs/simulator.md).
+    Keys end a ``<Gather>`` at once only by reaching ``numDigits`` or pressing ``finishOnKey``;
+    a lone 0 at a 5-digit entry is posted after the whole timeout."""
+    finish = attributes.get("finishOnKey", "#")
+    if finish and finish in keys:
+        return False
+    limit = attributes.get("numDigits", "")
+    return not (limit.isdigit() and len(keys) >= int(limit))
 
 
 def _entered(verb: ElementTree.Element, keys: str) -> str:

@@ -12,6 +12,7 @@ TwilioDevEd/message-segment-calculator, works the same way).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -72,3 +73,9 @@ def fits(text: str, language: str) -> bool:
     if language == "en" and not is_gsm7(text):
         return False
     return count(text).count <= reply_budget(language)
+
+
+def most_that_fit(count: int, text_of: Callable[[int], str], language: str) -> int | None:
+    """How many of ``count`` listed items a reply can show within its budget (``text_of``
+    writes the reply with that many and "and N more"); None when not even one fits."""
+    return next((n for n in range(count, 0, -1) if fits(text_of(n), language)), None)

@@ -546,14 +546,16 @@ def _meeting_text(ctx: CallContext, state: CallState, meeting: Meeting) -> str:
 def _fitted_meetings(ctx: CallContext, state: CallState, items: list[str], template: str) -> str:
     """One meeting a line, as many as fit the reply budget (a text is at most 2 segments, issue
     18), then "and N more": texting MY lists them all with numbers to drop."""
-    for shown in range(len(items), 0, -1):
+
+    def listed(shown: int) -> str:
         rest = len(items) - shown
         more = [ctx.say(state, "voice.text.more", count=rest)] if rest else []
-        listed = "\n".join([*items[:shown], *more])
-        text = ctx.say(state, template, line_name=ctx.config.line_name, meetings=listed)
-        if segments.fits(text, state.language):
-            return listed
-    return "\n".join([items[0], ctx.say(state, "voice.text.more", count=len(items) - 1)])
+        return "\n".join([*items[:shown], *more])
+
+    def text_of(shown: int) -> str:
+        return ctx.say(state, template, line_name=ctx.config.line_name, meetings=listed(shown))
+
+    return listed(segments.most_that_fit(len(items), text_of, state.language) or 1)
 
 
 def _meeting_line(ctx: CallContext, state: CallState, meeting: Meeting) -> str:

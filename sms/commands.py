@@ -105,13 +105,14 @@ def my(turn: Turn, command: Command) -> list[str]:
 
 def _fitted(turn: Turn, items: list[str], footer: str) -> str:
     """As many items as fit the reply budget with the footer, then "and N more"."""
-    for shown in range(len(items), 0, -1):
+
+    def text_of(shown: int) -> str:
         rest = len(items) - shown
         more = [turn.say("sms.my.more", count=rest)] if rest else []
-        text = "\n".join([*items[:shown], *more, footer])
-        if segments.fits(text, turn.language):
-            return text
-    return "\n".join([items[0], footer])
+        return "\n".join([*items[:shown], *more, footer])
+
+    shown = segments.most_that_fit(len(items), text_of, turn.language)
+    return text_of(shown) if shown is not None else "\n".join([items[0], footer])
 
 
 def _my_line(turn: Turn, n: int, row: Rsvp) -> str:
